@@ -1,0 +1,84 @@
+# sales_kpi — PGXS build plus the workflow targets demo, test, bench.
+#
+#   make demo    install missing packages, build, install, start a throwaway
+#                cluster in .cluster/, load demo data and print the KPIs
+#   make test    the same set-up, then pg_regress, pgTAP and integration suites
+#   make clean   stop and remove the throwaway cluster, remove build output
+
+EXTENSION   = sales_kpi
+EXTVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" sales_kpi.control)
+
+MODULE_big  = sales_kpi
+OBJS        = src/checks.o src/stage.o src/duration.o src/customer_value.o
+
+# The install script, assembled from one .sql per C family (order matters:
+# the preamble creates the schema the others use).
+SQL_PARTS   = src/sales_kpi.sql src/stage.sql src/duration.sql src/customer_value.sql
+DATA_built  = sales_kpi--$(EXTVERSION).sql
+
+REGRESS     = stage_outcome win_rate conversion_rate time_in_pipeline \
+              sales_cycle_length ramp_time clv errors parallel differential
+REGRESS_OPTS = --inputdir=. --load-extension=sales_kpi
+
+PG_CFLAGS   = -Wall -Wmissing-prototypes
+ifeq ($(CI),true)
+PG_CFLAGS  += -Werror
+endif
+ifdef WERROR
+PG_CFLAGS  += -Werror
+endif
+
+EXTRA_CLEAN = results regression.diffs regression.out sales_kpi--*.sql .cluster
+
+PG_CONFIG  ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+PGXS       := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+
+# Without the server headers (a fresh machine) only the workflow targets work;
+# they install the packages first and then re-enter make.
+ifneq ($(PGXS),)
+include $(PGXS)
+else
+all:
+	@echo "PostgreSQL server headers not found: run 'make deps' (or 'make demo')." >&2; exit 1
+clean:
+	rm -rf .cluster results regression.diffs regression.out sales_kpi--*.sql
+endif
+
+$(DATA_built): $(SQL_PARTS) sales_kpi.control
+	cat $(SQL_PARTS) > $@
+
+CLUSTER = scripts/cluster.sh
+
+.PHONY: deps build-install cluster demo test regress pgtap stop-cluster
+
+deps:
+	@scripts/deps.sh
+
+# Build and install the extension (root writes to the PostgreSQL tree).
+build-install: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/install.sh $(MAKE)
+
+cluster: build-install
+	@$(CLUSTER) start
+
+demo: cluster
+	@$(CLUSTER) psql -v ON_ERROR_STOP=1 -q -f test/demo.sql
+
+regress: cluster
+	@$(CLUSTER) regress
+
+pgtap: cluster
+	@$(CLUSTER) pgtap
+
+test: cluster
+	@scripts/run-tests.sh
+
+stop-cluster:
+	@$(CLUSTER) stop
+
+# Stop the throwaway cluster before PGXS's clean removes it.
+clean: stop-cluster
+
+print-pg-config:
+	@echo $(PG_CONFIG)

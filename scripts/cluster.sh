@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The throwaway PostgreSQL cluster of the demo and the tests.
+#
+#   scripts/cluster.sh start      initdb (once) and start; idempotent
+#   scripts/cluster.sh stop       stop if running
+#   scripts/cluster.sh psql ...   psql on the cluster's sales_kpi database
+#   scripts/cluster.sh env        print the PG* variables to reach it
+#   scripts/cluster.sh regress    run pg_regress (make installcheck) against it
+#   scripts/cluster.sh pgtap      run the pgTAP suites with pg_prove
+#
+# The data directory and the unix socket live in .cluster/ in the checkout;
+# nothing listens on TCP.  PostgreSQL refuses to run as root, so as root the
+# server runs as the 'postgres' system user (created by the Debian package).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+dir="$top/.cluster"
+data="$dir/data"
+sock="$dir"
+port=${SALES_KPI_PORT:-5432}
+bindir=$(/usr/lib/postgresql/15/bin/pg_config --bindir 2>/dev/null || pg_config --bindir)
+dbname=sales_kpi
+
+export PGHOST="$sock" PGPORT="$port" PGUSER=postgres PGDATABASE="$dbname"
+
+as_server() {
+  if [ "$(id -u)" -eq 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+running() {
+  [ -f "$data/postmaster.pid" ] && as_server "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1
+}
+
+start() {
+  if [ ${#sock} -gt 90 ]; then
+    echo "The checkout path is too long for a unix socket ($sock); clone it somewhere shorter." >&2
+    exit 1
+  fi
+  mkdir -p "$dir"
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres: "$dir"
+    if ! runuser -u postgres -- test -w "$dir"; then
+      echo "The postgres user cannot reach $dir (a parent directory is not searchable)." >&2
+      echo "Clone the project under a world-searchable path such as /tmp or /srv." >&2
+      exit 1
+    fi
+  fi
+  if [ ! -f "$data/PG_VERSION" ]; then
+    as_server "$bindir/initdb" -D "$data" -U postgres --auth=trust \
+      --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
+      { cat "$dir/initdb.log" >&2; exit 1; }
+    cat >>"$data/postgresql.conf" <<EOF
+
+# sales_kpi throwaway cluster
+listen_addresses = ''
+unix_socket_directories = '$sock'
+port = $port
+shared_preload_libraries = 'pg_cron'
+cron.database_name = '$dbname'
+max_worker_processes = 16
+max_parallel_workers = 8
+max_parallel_workers_per_gather = 2
+shared_buffers = 512MB
+work_mem = 64MB
+maintenance_work_mem = 256MB
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+log_min_messages = warning
+timezone = 'UTC'
+EOF
+  fi
+  if ! running; then
+    as_server "$bindir/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
+      { tail -20 "$dir/server.log" >&2; exit 1; }
+  fi
+  if ! psql -d postgres -XtAc "SELECT 1 FROM pg_database WHERE datname = '$dbname'" | grep -q 1; then
+    psql -d postgres -XqAc "CREATE DATABASE $dbname"
+  fi
+  echo "cluster running: psql -h $sock -p $port -U postgres $dbname"
+}
+
+stop() {
+  if [ -f "$data/PG_VERSION" ] && running; then
+    as_server "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+  fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  psql) shift; exec psql -X "$@" ;;
+  env) echo "export PGHOST='$sock' PGPORT=$port PGUSER=postgres PGDATABASE=$dbname" ;;
+  regress)
+    cd "$top"
+    if ! make --no-print-directory installcheck; then
+      [ -f regression.diffs ] && cat regression.diffs
+      exit 1
+    fi
+    ;;
+  pgtap)
+    cd "$top"
+    psql -d postgres -XqAc "DROP DATABASE IF EXISTS sales_kpi_tap" -c "CREATE DATABASE sales_kpi_tap"
+    psql -d sales_kpi_tap -XqAc "CREATE EXTENSION pgtap" -c "CREATE EXTENSION sales_kpi"
+    PGDATABASE=sales_kpi_tap pg_prove --ext .sql -r test/pgtap
+    ;;
+  *) echo "usage: $0 start|stop|psql|env|regress|pgtap" >&2; exit 2 ;;
+esac

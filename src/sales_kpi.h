@@ -1,0 +1,66 @@
+/*-------------------------------------------------------------------------
+ *
+ * sales_kpi.h
+ *	  Shared declarations of the sales_kpi extension: the aggregate state
+ *	  structs that several KPI families use, the stage-outcome classifier,
+ *	  the duration helpers and the input checks that raise the extension's
+ *	  user-facing errors.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SALES_KPI_H
+#define SALES_KPI_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "datatype/timestamp.h"
+
+#ifndef HAVE_INT128
+#error "sales_kpi needs a compiler with a 128-bit integer type"
+#endif
+
+/* Outcome of a deal, as stage_outcome() reports it. */
+typedef enum StageOutcome
+{
+	OUTCOME_OPEN = 0,
+	OUTCOME_WON = 1,
+	OUTCOME_LOST = 2
+} StageOutcome;
+
+/*
+ * State of the counting aggregates (win_rate, conversion_rate): how many
+ * counted rows were won, lost and open.  Fixed size, allocated once per group.
+ */
+typedef struct OutcomeCountState
+{
+	int64		won;
+	int64		lost;
+	int64		open;
+} OutcomeCountState;
+
+/*
+ * State of the duration aggregates: the number of counted rows and the exact
+ * sum of their durations in microseconds.
+ */
+typedef struct DurationSumState
+{
+	int64		count;
+	int128		sum_usecs;
+} DurationSumState;
+
+/* stage.c */
+extern StageOutcome stage_classify(FmgrInfo *flinfo, text *stage);
+
+/* duration.c */
+extern Interval *usecs_to_interval(int64 usecs);
+extern int64 duration_usecs(TimestampTz start, TimestampTz end,
+							const char *start_name, const char *end_name);
+
+/* checks.c */
+extern void check_finite_timestamp(TimestampTz ts, const char *argname);
+extern void check_not_nan(Datum num, const char *argname);
+extern MemoryContext agg_context_or_error(FunctionCallInfo fcinfo,
+										  const char *funcname);
+
+#endif							/* SALES_KPI_H */
