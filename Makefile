@@ -17,7 +17,7 @@ SQL_PARTS   = src/sales_kpi.sql src/stage.sql src/duration.sql src/customer_valu
 DATA_built  = sales_kpi--$(EXTVERSION).sql
 
 REGRESS     = stage_outcome win_rate conversion_rate time_in_pipeline \
-              sales_cycle_length ramp_time clv errors parallel differential
+              sales_cycle_length ramp_time clv errors differential parallel
 REGRESS_OPTS = --inputdir=. --load-extension=sales_kpi
 
 PG_CFLAGS   = -Wall -Wmissing-prototypes

@@ -12,6 +12,8 @@
 #include "postgres.h"
 
 #include "sales_kpi.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
@@ -34,17 +36,30 @@ check_finite_timestamp(TimestampTz ts, const char *argname)
 }
 
 /*
- * Reject NaN amounts: a sum containing NaN is NaN, which no KPI can report.
+ * Reject NaN and, where numeric has them (PostgreSQL 14+), infinities: a sum
+ * containing one is NaN or infinite, which no money KPI can report.
  */
 void
-check_not_nan(Datum num, const char *argname)
+check_finite_numeric(Datum num, const char *argname)
 {
-	if (numeric_is_nan(DatumGetNumeric(num)))
+	Numeric		n = DatumGetNumeric(num);
+	const char *what = NULL;
+
+	if (numeric_is_nan(n))
+		what = "NaN";
+#if PG_VERSION_NUM >= 140000
+	else if (numeric_is_inf(n))
+		what = DatumGetBool(DirectFunctionCall2(numeric_lt, num,
+												DirectFunctionCall1(int4_numeric, Int32GetDatum(0))))
+			? "-Infinity" : "Infinity";
+#endif
+	if (what != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be NaN", argname),
-				 errdetail("%s is NaN.", argname),
-				 errhint("Leave such rows out, e.g. WHERE %s <> 'NaN'.", argname)));
+				 errmsg("%s must be a finite number", argname),
+				 errdetail("%s is %s.", argname, what),
+				 errhint("Leave such rows out, e.g. WHERE %s NOT IN ('NaN', 'Infinity', '-Infinity').",
+						 argname)));
 }
 
 /*

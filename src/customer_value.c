@@ -157,7 +157,7 @@ clv_trans(PG_FUNCTION_ARGS)
 	id = PG_GETARG_INT64(1);
 	amount = PG_GETARG_DATUM(2);
 	at = PG_GETARG_TIMESTAMPTZ(3);
-	check_not_nan(amount, "amount");
+	check_finite_numeric(amount, "amount");
 	check_finite_timestamp(at, "purchased_at");
 
 	clv_add_customer(state, id, at, at, 1);
@@ -357,9 +357,9 @@ clv_scalar(PG_FUNCTION_ARGS)
 	Datum		l = PG_GETARG_DATUM(2);
 	Datum		zero = DirectFunctionCall1(int8_numeric, Int64GetDatum(0));
 
-	check_not_nan(v, "avg_purchase_value");
-	check_not_nan(f, "purchases_per_year");
-	check_not_nan(l, "lifespan_years");
+	check_finite_numeric(v, "avg_purchase_value");
+	check_finite_numeric(f, "purchases_per_year");
+	check_finite_numeric(l, "lifespan_years");
 	if (DatumGetBool(DirectFunctionCall2(numeric_lt, f, zero)) ||
 		DatumGetBool(DirectFunctionCall2(numeric_lt, l, zero)))
 		ereport(ERROR,

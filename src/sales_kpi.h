@@ -59,7 +59,7 @@ extern int64 duration_usecs(TimestampTz start, TimestampTz end,
 
 /* checks.c */
 extern void check_finite_timestamp(TimestampTz ts, const char *argname);
-extern void check_not_nan(Datum num, const char *argname);
+extern void check_finite_numeric(Datum num, const char *argname);
 extern MemoryContext agg_context_or_error(FunctionCallInfo fcinfo,
 										  const char *funcname);
 

@@ -1,0 +1,46 @@
+--
+-- clv(): the scalar product and the aggregate over purchase rows.
+--
+
+-- KPI_SPEC test vector: 100 x 4 x 3 = 1200.
+SELECT clv(100, 4, 3) AS clv;
+SELECT clv(99.90, 2.5, 1.5) AS clv, clv(NULL, 4, 3) AS null_arg;
+
+-- One purchase per customer, all within a year: CLV = mean revenue per
+-- customer, (100 + 200 + 600) / 3 = 300.
+SELECT clv(customer_id, amount, purchased_at) AS mean_revenue
+FROM (VALUES (1, 100, '2024-01-05'::timestamptz), (2, 200, '2024-03-01'),
+             (3, 600, '2024-12-31')) AS v(customer_id, amount, purchased_at);
+
+-- A hand-worked case.  Customer 1: 100, 200, 300 over exactly two years of
+-- 365.25 days (tenure 2, 1.5 purchases a year); customer 2: one purchase of
+-- 400 (tenure 1, 1 a year).  V = 1000 / 4 = 250, F = (1.5 + 1) / 2 = 1.25,
+-- L = (2 + 1) / 2 = 1.5, CLV = 250 x 1.25 x 1.5 = 468.75.
+CREATE TABLE purchases (customer_id bigint, amount numeric, purchased_at timestamptz);
+INSERT INTO purchases VALUES
+  (1, 100, '2020-01-01 00:00'), (1, 200, '2021-01-01'), (1, 300, '2021-12-31 12:00'),
+  (2, 400, '2020-06-01');
+SELECT clv(customer_id, amount, purchased_at) AS clv FROM purchases;
+
+-- Rows with a NULL input do not count.
+INSERT INTO purchases VALUES (NULL, 1000, '2020-01-01'), (3, NULL, '2020-01-01'), (3, 1000, NULL);
+SELECT clv(customer_id, amount, purchased_at) AS clv_unchanged FROM purchases;
+
+-- Customers seen in several groups count in each; an empty group is NULL.
+SELECT g, clv(customer_id, amount, purchased_at)
+FROM (VALUES (1, 1, 10, '2024-01-01'::timestamptz), (1, 1, 30, '2024-02-01'),
+             (2, 1, 50, '2024-01-01'), (2, 2, 70, '2024-01-01')) AS v(g, customer_id, amount, purchased_at)
+GROUP BY g ORDER BY g;
+SELECT clv(customer_id, amount, purchased_at) AS empty FROM purchases WHERE false;
+
+-- Exact money: no float rounding in the sum.
+SELECT clv(c, a, t) AS exact
+FROM (VALUES (1, 0.1, '2024-01-01'::timestamptz), (2, 0.2, '2024-01-01')) AS v(c, a, t);
+
+-- As a window function (no inverse: each frame is recomputed).
+SELECT customer_id, purchased_at,
+       clv(customer_id, amount, purchased_at) OVER (ORDER BY purchased_at, customer_id ROWS 1 PRECEDING) AS last_two
+FROM purchases WHERE customer_id IS NOT NULL AND amount IS NOT NULL AND purchased_at IS NOT NULL
+ORDER BY purchased_at, customer_id;
+
+DROP TABLE purchases;

@@ -1,0 +1,198 @@
+--
+-- Differential test: every aggregate against a plain-SQL reference on
+-- 120,000 generated rows with random NULLs, grouped and as a window function
+-- with ROWS and RANGE frames.  Each check prints the number of rows compared
+-- and the number that differ (which must be 0).  parallel.sql reuses the
+-- table for the forced-parallel comparison.
+--
+
+-- The reference classification, written independently of stage_outcome().
+CREATE FUNCTION ref_outcome(s text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE lower(translate(s, E' _-\t', ''))
+           WHEN 'won' THEN 'won' WHEN 'closedwon' THEN 'won'
+           WHEN 'lost' THEN 'lost' WHEN 'closedlost' THEN 'lost'
+           ELSE 'open' END
+$$;
+-- A duration in exact microseconds, and a mean of them back to an interval.
+CREATE FUNCTION ref_usecs(a timestamptz, b timestamptz) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT extract(epoch FROM b - a) * 1000000 $$;
+CREATE FUNCTION ref_interval(usecs numeric) RETURNS interval
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT justify_hours(round(usecs)::bigint * interval '1 microsecond')
+$$;
+
+SELECT setseed(0.1234);
+CREATE TABLE gen AS
+SELECT i AS id,
+       1 + (i % 50) AS rep_id,
+       CASE WHEN random() < 0.05 THEN NULL
+            ELSE (ARRAY['Closed Won', 'closed_lost', 'Prospecting', 'Negotiation', 'WON',
+                        'Lost', 'closedwon', 'Qualification', 'CLOSED-LOST'])[1 + floor(random() * 9)::int]
+       END AS stage,
+       CASE WHEN random() < 0.1 THEN NULL ELSE random() < 0.4 END AS won,
+       e AS entered_at,
+       CASE WHEN random() < 0.3 THEN NULL ELSE e + random() * interval '200 days' END AS exited_at,
+       CASE WHEN random() < 0.05 THEN NULL ELSE e - random() * interval '30 days' END AS started_at,
+       CASE WHEN random() < 0.2 THEN NULL ELSE e + random() * interval '90 days' END AS first_contact_at,
+       CASE WHEN random() < 0.05 THEN NULL ELSE 1 + floor(random() * 20000)::bigint END AS customer_id,
+       CASE WHEN random() < 0.05 THEN NULL ELSE round((random() * 10000)::numeric, 2) END AS amount
+FROM generate_series(1, 120000) AS i,
+     LATERAL (SELECT CASE WHEN random() < 0.03 + 0 * i THEN NULL
+                          ELSE timestamptz '2020-01-01' + random() * interval '1500 days' END AS e) AS t;
+ANALYZE gen;
+SELECT count(*) AS rows, count(*) - count(stage) AS null_stages,
+       count(*) - count(entered_at) AS null_entered, count(DISTINCT customer_id) AS customers
+FROM gen;
+
+-- The reference for every aggregate, per rep, in plain SQL; built in the
+-- same transaction as the KPI answers so that now() is the same for both.
+BEGIN;
+CREATE TEMP TABLE ref AS
+WITH cust AS (
+  SELECT rep_id, customer_id, count(*) AS purchases,
+         greatest(extract(epoch FROM max(entered_at) - min(entered_at)) / (365.25 * 86400), 1) AS tenure
+  FROM gen
+  WHERE customer_id IS NOT NULL AND amount IS NOT NULL AND entered_at IS NOT NULL
+  GROUP BY rep_id, customer_id
+), clv_ref AS (
+  SELECT c.rep_id,
+         (SELECT sum(amount) / count(*) FROM gen g
+           WHERE g.rep_id = c.rep_id AND customer_id IS NOT NULL AND amount IS NOT NULL
+             AND entered_at IS NOT NULL) * avg(purchases / tenure) * avg(tenure) AS clv
+  FROM cust c GROUP BY c.rep_id
+)
+SELECT rep_id,
+       count(*) FILTER (WHERE ref_outcome(stage) = 'won')::float8
+         / nullif(count(*) FILTER (WHERE ref_outcome(stage) IN ('won', 'lost')), 0) AS wr,
+       count(*) FILTER (WHERE won)::float8 / nullif(count(won), 0) AS wrb,
+       count(*) FILTER (WHERE ref_outcome(stage) = 'won')::float8 / nullif(count(stage), 0) AS cr,
+       count(*) FILTER (WHERE won)::float8 / nullif(count(won), 0) AS crb,
+       ref_interval(avg(ref_usecs(entered_at, now()))) AS tip1,
+       ref_interval(avg(ref_usecs(entered_at, coalesce(exited_at, now())))) AS tip2,
+       ref_interval(avg(ref_usecs(entered_at, least(coalesce(exited_at, '2022-06-01'), '2022-06-01')))
+                    FILTER (WHERE entered_at <= '2022-06-01')) AS tip3,
+       ref_interval(avg(ref_usecs(entered_at, exited_at))) AS cyc,
+       ref_interval(avg(ref_usecs(started_at, first_contact_at))) AS ramp,
+       (SELECT clv FROM clv_ref r WHERE r.rep_id = gen.rep_id) AS clv
+FROM gen GROUP BY rep_id;
+
+CREATE TEMP TABLE kpi AS
+SELECT rep_id,
+       win_rate(stage) AS wr, win_rate(won) AS wrb,
+       conversion_rate(stage) AS cr, conversion_rate(won) AS crb,
+       avg_time_in_pipeline(entered_at) AS tip1,
+       avg_time_in_pipeline(entered_at, exited_at) AS tip2,
+       avg_time_in_pipeline(entered_at, exited_at, '2022-06-01') AS tip3,
+       sales_cycle_length(entered_at, exited_at) AS cyc,
+       avg_ramp_time(started_at, first_contact_at) AS ramp,
+       clv(customer_id, amount, entered_at) AS clv
+FROM gen GROUP BY rep_id;
+COMMIT;
+
+-- Grouped, serial: rates and durations exactly equal; CLV, which involves
+-- real-valued tenures, to 1e-9 relative.
+SELECT count(*) AS groups,
+       count(*) FILTER (WHERE k.wr IS DISTINCT FROM r.wr) AS win_rate_text,
+       count(*) FILTER (WHERE k.wrb IS DISTINCT FROM r.wrb) AS win_rate_bool,
+       count(*) FILTER (WHERE k.cr IS DISTINCT FROM r.cr) AS conversion_text,
+       count(*) FILTER (WHERE k.crb IS DISTINCT FROM r.crb) AS conversion_bool,
+       count(*) FILTER (WHERE k.tip1 IS DISTINCT FROM r.tip1) AS pipeline_1,
+       count(*) FILTER (WHERE k.tip2 IS DISTINCT FROM r.tip2) AS pipeline_2,
+       count(*) FILTER (WHERE k.tip3 IS DISTINCT FROM r.tip3) AS pipeline_3,
+       count(*) FILTER (WHERE k.cyc IS DISTINCT FROM r.cyc) AS cycle,
+       count(*) FILTER (WHERE k.ramp IS DISTINCT FROM r.ramp) AS ramp,
+       count(*) FILTER (WHERE abs(k.clv - r.clv) > 1e-9 * abs(r.clv) OR (k.clv IS NULL) <> (r.clv IS NULL)) AS clv
+FROM kpi k FULL JOIN ref r USING (rep_id);
+-- The results are not trivial.
+SELECT min(wr) > 0.3 AND max(wr) < 0.6 AS plausible_win_rate,
+       min(cyc) > interval '90 days' AND max(cyc) < interval '110 days' AS plausible_cycle,
+       min(clv) > 5000 AS plausible_clv
+FROM kpi;
+
+-- As window functions (now() is the same within one statement, so the
+-- reference of the one-argument form is computed in the query itself): a ROWS frame of 5 preceding rows and a RANGE frame of
+-- 30 days, per rep, ordered by entered_at; every row compared.
+CREATE TEMP TABLE w AS
+SELECT id, rep_id, entered_at, stage, won, exited_at, started_at, first_contact_at,
+       ref_outcome(stage) AS outcome,
+       ref_usecs(entered_at, least(coalesce(exited_at, '2022-06-01'), '2022-06-01'))
+         * CASE WHEN entered_at <= '2022-06-01' THEN 1 END AS tip3_us,
+       ref_usecs(entered_at, exited_at) AS cyc_us,
+       ref_usecs(started_at, first_contact_at) AS ramp_us
+FROM gen WHERE entered_at IS NOT NULL;
+
+SELECT 'ROWS 5 PRECEDING' AS frame, count(*) AS rows_compared,
+       count(*) FILTER (WHERE wr IS DISTINCT FROM ref_wr) AS win_rate,
+       count(*) FILTER (WHERE wrb IS DISTINCT FROM ref_wrb) AS win_rate_bool,
+       count(*) FILTER (WHERE cr IS DISTINCT FROM ref_cr) AS conversion,
+       count(*) FILTER (WHERE tip1 IS DISTINCT FROM ref_tip1) AS pipeline_1,
+       count(*) FILTER (WHERE tip3 IS DISTINCT FROM ref_tip3) AS pipeline_3,
+       count(*) FILTER (WHERE cyc IS DISTINCT FROM ref_cyc) AS cycle,
+       count(*) FILTER (WHERE ramp IS DISTINCT FROM ref_ramp) AS ramp
+FROM (
+  SELECT win_rate(stage) OVER f AS wr,
+         count(*) FILTER (WHERE outcome = 'won') OVER f::float8
+           / nullif(count(*) FILTER (WHERE outcome IN ('won', 'lost')) OVER f, 0) AS ref_wr,
+         win_rate(won) OVER f AS wrb,
+         count(*) FILTER (WHERE won) OVER f::float8 / nullif(count(won) OVER f, 0) AS ref_wrb,
+         conversion_rate(stage) OVER f AS cr,
+         count(*) FILTER (WHERE outcome = 'won') OVER f::float8 / nullif(count(stage) OVER f, 0) AS ref_cr,
+         avg_time_in_pipeline(entered_at) OVER f AS tip1,
+         ref_interval(avg(ref_usecs(entered_at, now())) OVER f) AS ref_tip1,
+         avg_time_in_pipeline(entered_at, exited_at, '2022-06-01') OVER f AS tip3,
+         ref_interval(avg(tip3_us) OVER f) AS ref_tip3,
+         sales_cycle_length(entered_at, exited_at) OVER f AS cyc, ref_interval(avg(cyc_us) OVER f) AS ref_cyc,
+         avg_ramp_time(started_at, first_contact_at) OVER f AS ramp, ref_interval(avg(ramp_us) OVER f) AS ref_ramp
+  FROM w
+  WINDOW f AS (PARTITION BY rep_id ORDER BY entered_at, id ROWS 5 PRECEDING)
+) AS x;
+
+SELECT 'RANGE 30 days PRECEDING' AS frame, count(*) AS rows_compared,
+       count(*) FILTER (WHERE wr IS DISTINCT FROM ref_wr) AS win_rate,
+       count(*) FILTER (WHERE wrb IS DISTINCT FROM ref_wrb) AS win_rate_bool,
+       count(*) FILTER (WHERE cr IS DISTINCT FROM ref_cr) AS conversion,
+       count(*) FILTER (WHERE tip1 IS DISTINCT FROM ref_tip1) AS pipeline_1,
+       count(*) FILTER (WHERE tip3 IS DISTINCT FROM ref_tip3) AS pipeline_3,
+       count(*) FILTER (WHERE cyc IS DISTINCT FROM ref_cyc) AS cycle,
+       count(*) FILTER (WHERE ramp IS DISTINCT FROM ref_ramp) AS ramp
+FROM (
+  SELECT win_rate(stage) OVER f AS wr,
+         count(*) FILTER (WHERE outcome = 'won') OVER f::float8
+           / nullif(count(*) FILTER (WHERE outcome IN ('won', 'lost')) OVER f, 0) AS ref_wr,
+         win_rate(won) OVER f AS wrb,
+         count(*) FILTER (WHERE won) OVER f::float8 / nullif(count(won) OVER f, 0) AS ref_wrb,
+         conversion_rate(stage) OVER f AS cr,
+         count(*) FILTER (WHERE outcome = 'won') OVER f::float8 / nullif(count(stage) OVER f, 0) AS ref_cr,
+         avg_time_in_pipeline(entered_at) OVER f AS tip1,
+         ref_interval(avg(ref_usecs(entered_at, now())) OVER f) AS ref_tip1,
+         avg_time_in_pipeline(entered_at, exited_at, '2022-06-01') OVER f AS tip3,
+         ref_interval(avg(tip3_us) OVER f) AS ref_tip3,
+         sales_cycle_length(entered_at, exited_at) OVER f AS cyc, ref_interval(avg(cyc_us) OVER f) AS ref_cyc,
+         avg_ramp_time(started_at, first_contact_at) OVER f AS ramp, ref_interval(avg(ramp_us) OVER f) AS ref_ramp
+  FROM w
+  WINDOW f AS (PARTITION BY rep_id ORDER BY entered_at RANGE BETWEEN interval '30 days' PRECEDING AND CURRENT ROW)
+) AS x;
+
+-- CLV as a window (no inverse): each 20-row frame against the reference
+-- recomputed from scratch, for rep 7.
+WITH r AS (
+  SELECT row_number() OVER (ORDER BY entered_at, id) AS n, customer_id, amount, entered_at
+  FROM gen WHERE rep_id = 7 AND entered_at IS NOT NULL
+), win AS (
+  SELECT n, clv(customer_id, amount, entered_at) OVER (ORDER BY n ROWS 19 PRECEDING) AS clv FROM r
+), ref AS (
+  SELECT r1.n,
+         (SELECT sum(amount) / count(*) FROM r r2
+           WHERE r2.n BETWEEN r1.n - 19 AND r1.n AND customer_id IS NOT NULL AND amount IS NOT NULL)
+         * (SELECT avg(p / t) * avg(t) FROM (
+              SELECT count(*) AS p,
+                     greatest(extract(epoch FROM max(entered_at) - min(entered_at)) / (365.25 * 86400), 1) AS t
+              FROM r r3 WHERE r3.n BETWEEN r1.n - 19 AND r1.n AND customer_id IS NOT NULL AND amount IS NOT NULL
+              GROUP BY customer_id) AS c) AS clv
+  FROM r r1
+)
+SELECT count(*) AS rows_compared,
+       count(*) FILTER (WHERE abs(win.clv - ref.clv) > 1e-9 * abs(ref.clv)
+                        OR (win.clv IS NULL) <> (ref.clv IS NULL)) AS clv_differing
+FROM win JOIN ref USING (n);
