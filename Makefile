@@ -41,6 +41,7 @@ else
 all:
 	@echo "PostgreSQL server headers not found: run 'make deps' (or 'make demo')." >&2; exit 1
 clean:
+	@scripts/cluster.sh destroy 2>/dev/null || true
 	rm -rf .cluster results regression.diffs regression.out sales_kpi--*.sql
 endif
 
@@ -49,7 +50,7 @@ $(DATA_built): $(SQL_PARTS) sales_kpi.control
 
 CLUSTER = scripts/cluster.sh
 
-.PHONY: deps build-install cluster demo test regress pgtap stop-cluster
+.PHONY: deps build-install cluster demo test regress pgtap stop-cluster destroy-cluster
 
 deps:
 	@scripts/deps.sh
@@ -63,7 +64,7 @@ cluster: build-install
 	@$(CLUSTER) start
 
 demo: cluster
-	@$(CLUSTER) psql -v ON_ERROR_STOP=1 -q -f test/demo.sql
+	@$(CLUSTER) psql -v ON_ERROR_STOP=1 -q -f demo/demo.sql
 
 regress: cluster
 	@$(CLUSTER) regress
@@ -77,8 +78,10 @@ test: cluster
 stop-cluster:
 	@$(CLUSTER) stop
 
-# Stop the throwaway cluster before PGXS's clean removes it.
-clean: stop-cluster
+# Stop and delete the throwaway cluster along with PGXS's own clean.
+clean: destroy-cluster
+destroy-cluster:
+	@$(CLUSTER) destroy
 
 print-pg-config:
 	@echo $(PG_CONFIG)

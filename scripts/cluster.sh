@@ -7,14 +7,20 @@
 #   scripts/cluster.sh env        print the PG* variables to reach it
 #   scripts/cluster.sh regress    run pg_regress (make installcheck) against it
 #   scripts/cluster.sh pgtap      run the pgTAP suites with pg_prove
+#   scripts/cluster.sh destroy    stop and delete the cluster
 #
 # The data directory and the unix socket live in .cluster/ in the checkout;
 # nothing listens on TCP.  PostgreSQL refuses to run as root, so as root the
-# server runs as the 'postgres' system user (created by the Debian package).
+# server runs as the 'postgres' system user (created by the Debian package);
+# if that user cannot reach the checkout (a clone under /root, say), the
+# cluster lives in a directory under /tmp named after the checkout instead.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir="$top/.cluster"
+if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$top" 2>/dev/null; then
+  dir="/tmp/sales_kpi-cluster-$(printf %s "$top" | md5sum | cut -c1-12)"
+fi
 data="$dir/data"
 sock="$dir"
 port=${SALES_KPI_PORT:-5432}
@@ -44,8 +50,7 @@ start() {
   if [ "$(id -u)" -eq 0 ]; then
     chown postgres: "$dir"
     if ! runuser -u postgres -- test -w "$dir"; then
-      echo "The postgres user cannot reach $dir (a parent directory is not searchable)." >&2
-      echo "Clone the project under a world-searchable path such as /tmp or /srv." >&2
+      echo "The postgres user cannot write to $dir." >&2
       exit 1
     fi
   fi
@@ -93,6 +98,7 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
+  destroy) stop; rm -rf "$dir" ;;
   psql) shift; exec psql -X "$@" ;;
   env) echo "export PGHOST='$sock' PGPORT=$port PGUSER=postgres PGDATABASE=$dbname" ;;
   regress)
@@ -104,9 +110,9 @@ case "${1:-}" in
     ;;
   pgtap)
     cd "$top"
-    psql -d postgres -XqAc "DROP DATABASE IF EXISTS sales_kpi_tap" -c "CREATE DATABASE sales_kpi_tap"
+    PGOPTIONS="-c client_min_messages=warning" psql -d postgres -XqAc "DROP DATABASE IF EXISTS sales_kpi_tap" -c "CREATE DATABASE sales_kpi_tap"
     psql -d sales_kpi_tap -XqAc "CREATE EXTENSION pgtap" -c "CREATE EXTENSION sales_kpi"
     PGDATABASE=sales_kpi_tap pg_prove --ext .sql -r test/pgtap
     ;;
-  *) echo "usage: $0 start|stop|psql|env|regress|pgtap" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|destroy|psql|env|regress|pgtap" >&2; exit 2 ;;
 esac

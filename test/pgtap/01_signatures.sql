@@ -1,0 +1,107 @@
+-- pgTAP: the extension's functions and aggregates, their signatures, return
+-- types, volatility, strictness, parallel safety and comments.
+BEGIN;
+SELECT plan(53);
+
+-- Aggregates and their return types.
+SELECT is_aggregate('public', f, a, f || '(' || array_to_string(a, ', ') || ') is an aggregate')
+FROM (VALUES ('win_rate', ARRAY['text']), ('win_rate', ARRAY['boolean']),
+             ('conversion_rate', ARRAY['text']), ('conversion_rate', ARRAY['boolean']),
+             ('avg_time_in_pipeline', ARRAY['timestamp with time zone']),
+             ('avg_time_in_pipeline', ARRAY['timestamp with time zone', 'timestamp with time zone']),
+             ('avg_time_in_pipeline', ARRAY['timestamp with time zone', 'timestamp with time zone', 'timestamp with time zone']),
+             ('sales_cycle_length', ARRAY['timestamp with time zone', 'timestamp with time zone']),
+             ('avg_ramp_time', ARRAY['timestamp with time zone', 'timestamp with time zone']),
+             ('clv', ARRAY['bigint', 'numeric', 'timestamp with time zone'])) AS v(f, a);
+
+SELECT function_returns('public', f, a, r, f || '(' || array_to_string(a, ', ') || ') returns ' || r)
+FROM (VALUES ('win_rate', ARRAY['text'], 'double precision'),
+             ('win_rate', ARRAY['boolean'], 'double precision'),
+             ('conversion_rate', ARRAY['text'], 'double precision'),
+             ('conversion_rate', ARRAY['boolean'], 'double precision'),
+             ('avg_time_in_pipeline', ARRAY['timestamp with time zone'], 'interval'),
+             ('avg_time_in_pipeline', ARRAY['timestamp with time zone', 'timestamp with time zone'], 'interval'),
+             ('avg_time_in_pipeline', ARRAY['timestamp with time zone', 'timestamp with time zone', 'timestamp with time zone'], 'interval'),
+             ('sales_cycle_length', ARRAY['timestamp with time zone', 'timestamp with time zone'], 'interval'),
+             ('avg_ramp_time', ARRAY['timestamp with time zone', 'timestamp with time zone'], 'interval'),
+             ('clv', ARRAY['bigint', 'numeric', 'timestamp with time zone'], 'numeric'),
+             ('clv', ARRAY['numeric', 'numeric', 'numeric'], 'numeric'),
+             ('stage_outcome', ARRAY['text'], 'text'),
+             ('stage_normalize', ARRAY['text'], 'text')) AS v(f, a, r);
+
+-- Scalar functions: volatility and strictness as they truly are.
+SELECT volatility_is('public', 'stage_outcome', ARRAY['text'], 'stable',
+                     'stage_outcome reads the catalog: STABLE');
+SELECT volatility_is('public', 'stage_normalize', ARRAY['text'], 'immutable',
+                     'stage_normalize is IMMUTABLE (usable in the catalog''s unique index)');
+SELECT volatility_is('public', 'clv', ARRAY['numeric', 'numeric', 'numeric'], 'immutable',
+                     'scalar clv is IMMUTABLE');
+SELECT is_strict('public', f, a, f || ' is STRICT')
+FROM (VALUES ('stage_outcome', ARRAY['text']), ('stage_normalize', ARRAY['text']),
+             ('clv', ARRAY['numeric', 'numeric', 'numeric'])) AS v(f, a);
+
+-- Transition functions that classify stages or read the clock are STABLE,
+-- the others IMMUTABLE.
+SELECT volatility_is('sales_kpi', f, a, v, f || ' is ' || v)
+FROM (VALUES ('outcome_count_trans', ARRAY['internal', 'text'], 'stable'),
+             ('outcome_count_bool_trans', ARRAY['internal', 'boolean'], 'immutable'),
+             ('pipeline1_trans', ARRAY['internal', 'timestamp with time zone'], 'stable'),
+             ('pipeline2_trans', ARRAY['internal', 'timestamp with time zone', 'timestamp with time zone'], 'stable'),
+             ('pipeline3_trans', ARRAY['internal', 'timestamp with time zone', 'timestamp with time zone', 'timestamp with time zone'], 'immutable'),
+             ('cycle_trans', ARRAY['internal', 'timestamp with time zone', 'timestamp with time zone'], 'immutable'),
+             ('clv_trans', ARRAY['internal', 'bigint', 'numeric', 'timestamp with time zone'], 'immutable')) AS v(f, a, v);
+
+-- Every function of the extension is PARALLEL SAFE and commented.
+SELECT is_empty($$
+  SELECT p.oid::regprocedure::text FROM pg_proc p
+  JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+  JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sales_kpi'
+  WHERE p.proparallel <> 's' $$, 'every function and aggregate is PARALLEL SAFE');
+SELECT is_empty($$
+  SELECT p.oid::regprocedure::text FROM pg_proc p
+  JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+  JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sales_kpi'
+  WHERE obj_description(p.oid, 'pg_proc') IS NULL $$, 'every function and aggregate has a COMMENT');
+SELECT cmp_ok((SELECT count(*) FROM pg_proc p
+               JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+               JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sales_kpi'), '>=', 40::bigint,
+              'the checks above cover the extension''s functions');
+
+-- Every aggregate can run in parallel and across shards (combine, serialize,
+-- deserialize) and has a read-only final function (usable with OVER).
+SELECT is_empty($$
+  SELECT a.aggfnoid::regprocedure::text FROM pg_aggregate a
+  JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = a.aggfnoid AND d.deptype = 'e'
+  JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sales_kpi'
+  WHERE a.aggcombinefn = 0 OR a.aggserialfn = 0 OR a.aggdeserialfn = 0 OR a.aggfinalmodify <> 'r' $$,
+  'every aggregate has combine, serialize and deserialize functions and a read-only final function');
+-- The counting and duration aggregates have inverse transition functions.
+SELECT results_eq($$
+  SELECT a.aggfnoid::regprocedure::text FROM pg_aggregate a
+  JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = a.aggfnoid AND d.deptype = 'e'
+  JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sales_kpi'
+  WHERE a.aggminvtransfn = 0 ORDER BY 1 $$,
+  $$ VALUES ('clv(bigint,numeric,timestamp with time zone)') $$,
+  'every aggregate but clv (whose min/max state cannot be un-added) has an inverse for sliding frames');
+
+-- The stage catalog.
+SELECT has_table('sales_kpi', 'stages', 'the stage catalog exists');
+SELECT col_type_is('sales_kpi', 'stages', c, t, 'stages.' || c || ' is ' || t)
+FROM (VALUES ('name', 'text'), ('pipeline_order', 'integer'), ('default_probability', 'numeric'),
+             ('is_closed', 'boolean'), ('is_won', 'boolean'), ('stalled_after_days', 'integer')) AS v(c, t);
+SELECT col_is_pk('sales_kpi', 'stages', 'name', 'stages is keyed by name');
+SELECT ok(EXISTS (SELECT 1 FROM pg_extension
+                  WHERE extname = 'sales_kpi' AND 'sales_kpi.stages'::regclass = ANY (extconfig)),
+          'the stage catalog is dumped by pg_dump (pg_extension_config_dump)');
+SELECT table_privs_are('sales_kpi', 'stages', 'public', ARRAY['SELECT'],
+                       'everyone may read the catalog (the aggregates read it)');
+SELECT ok(obj_description('sales_kpi.stages'::regclass, 'pg_class') IS NOT NULL, 'the catalog has a comment');
+
+-- The README query works verbatim with the default search_path.
+CREATE TEMP TABLE deals (rep_id int, stage text);
+INSERT INTO deals VALUES (1, 'Closed Won'), (1, 'Closed Lost'), (2, 'won');
+SELECT results_eq('SELECT rep_id, win_rate(stage) FROM deals GROUP BY rep_id ORDER BY rep_id',
+                  $$ VALUES (1, 0.5::float8), (2, 1::float8) $$, 'the README query works verbatim');
+
+SELECT * FROM finish();
+ROLLBACK;
