@@ -9,15 +9,18 @@ EXTENSION   = sales_kpi
 EXTVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" sales_kpi.control)
 
 MODULE_big  = sales_kpi
-OBJS        = src/checks.o src/stage.o src/duration.o src/customer_value.o
+OBJS        = src/common.o src/stage.o src/duration.o src/customer_value.o \
+              src/velocity.o src/retention.o src/window.o src/scalar.o src/fiscal.o
 
 # The install script, assembled from one .sql per C family (order matters:
 # the preamble creates the schema the others use).
-SQL_PARTS   = src/sales_kpi.sql src/stage.sql src/duration.sql src/customer_value.sql
+SQL_PARTS   = src/sales_kpi.sql src/stage.sql src/duration.sql src/customer_value.sql \
+              src/velocity.sql src/retention.sql src/window.sql src/scalar.sql src/fiscal.sql
 DATA_built  = sales_kpi--$(EXTVERSION).sql
 
 REGRESS     = stage_outcome win_rate conversion_rate time_in_pipeline \
-              sales_cycle_length ramp_time clv errors differential parallel
+              sales_cycle_length ramp_time clv acv pipeline_velocity retention \
+              window_functions scalars fiscal errors differential parallel
 REGRESS_OPTS = --inputdir=. --load-extension=sales_kpi
 
 PG_CFLAGS   = -Wall -Wmissing-prototypes

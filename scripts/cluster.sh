@@ -31,7 +31,7 @@ export PGHOST="$sock" PGPORT="$port" PGUSER=postgres PGDATABASE="$dbname"
 
 as_server() {
   if [ "$(id -u)" -eq 0 ]; then
-    runuser -u postgres -- "$@"
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi

@@ -62,5 +62,80 @@ FROM (VALUES ('2024-01-01'::timestamptz, '2024-01-05'::timestamptz),
              ('2024-03-01', '2024-02-01')) AS v(c, d);
 \echo :LAST_ERROR_SQLSTATE
 
+-- acv: empty or unbounded terms (22023), NaN or infinite values (22023)
+SELECT acv(1000, 'empty'::daterange);
+\echo :LAST_ERROR_SQLSTATE
+SELECT acv(1000, daterange('2024-01-01', NULL));
+\echo :LAST_ERROR_SQLSTATE
+SELECT acv(1000, daterange(NULL, '2024-01-01'));
+\echo :LAST_ERROR_SQLSTATE
+SELECT acv(1000, daterange('2024-01-01', 'infinity'));
+\echo :LAST_ERROR_SQLSTATE
+SELECT acv('NaN', daterange('2024-01-01', '2025-01-01'));
+\echo :LAST_ERROR_SQLSTATE
+SELECT acv('Infinity', daterange('2024-01-01', '2025-01-01'));
+\echo :LAST_ERROR_SQLSTATE
+
+-- pipeline_velocity: every row is checked, whatever its outcome
+SELECT pipeline_velocity('Open', 'NaN', '2024-01-01', NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT pipeline_velocity('Lost', 10, '2024-02-01', '2024-01-01');
+\echo :LAST_ERROR_SQLSTATE
+SELECT pipeline_velocity('Won', 10, '-infinity', '2024-01-01');
+\echo :LAST_ERROR_SQLSTATE
+
+-- retention_rate / churn_rate: a period that differs between rows, or that is
+-- empty or unbounded (22023)
+SELECT retention_rate(a, p)
+FROM (VALUES (daterange('2023-01-01', NULL), daterange('2024-01-01', '2025-01-01')),
+             (daterange('2023-01-01', NULL), daterange('2024-01-01', '2024-07-01'))) AS v(a, p);
+\echo :LAST_ERROR_SQLSTATE
+SELECT churn_rate(daterange('2023-01-01', NULL), 'empty');
+\echo :LAST_ERROR_SQLSTATE
+SELECT churn_rate(daterange('2023-01-01', NULL), daterange('2024-01-01', NULL));
+\echo :LAST_ERROR_SQLSTATE
+
+-- Window functions used without OVER (42809), rows out of order (22023),
+-- infinite values
+SELECT period_growth(100);
+\echo :LAST_ERROR_SQLSTATE
+SELECT time_in_stage(now());
+\echo :LAST_ERROR_SQLSTATE
+SELECT time_in_stage(e, '2024-12-31') OVER (ORDER BY i)
+FROM (VALUES (1, '2024-02-01'::timestamptz), (2, '2024-01-01')) AS v(i, e);
+\echo :LAST_ERROR_SQLSTATE
+SELECT time_in_stage(e, '2024-01-01') OVER () FROM (VALUES ('2024-02-01'::timestamptz)) AS v(e);
+\echo :LAST_ERROR_SQLSTATE
+SELECT period_growth(v) OVER (ORDER BY i) FROM (VALUES (1, 1::numeric), (2, 'NaN')) AS x(i, v);
+\echo :LAST_ERROR_SQLSTATE
+SELECT time_in_stage(e) OVER () FROM (VALUES ('infinity'::timestamptz)) AS v(e);
+\echo :LAST_ERROR_SQLSTATE
+
+-- Scalars: negative spend or counts, impossible part-of-whole counts, NaN
+SELECT cac(-10000, 100);
+\echo :LAST_ERROR_SQLSTATE
+SELECT cac(10000, -1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT lead_conversion_rate(600, 500);
+\echo :LAST_ERROR_SQLSTATE
+SELECT lead_conversion_rate(-1, 500);
+\echo :LAST_ERROR_SQLSTATE
+SELECT quota_attainment(10, -100);
+\echo :LAST_ERROR_SQLSTATE
+SELECT market_share(150, 100);
+\echo :LAST_ERROR_SQLSTATE
+SELECT rep_retention_rate(11, 12, 10);
+\echo :LAST_ERROR_SQLSTATE
+SELECT customer_retention_rate(300, 40, 200);
+\echo :LAST_ERROR_SQLSTATE
+SELECT growth_rate('NaN', 100);
+\echo :LAST_ERROR_SQLSTATE
+
+-- Fiscal periods: an unknown grain, infinite timestamps
+SELECT fiscal_period_start(now(), 'week');
+\echo :LAST_ERROR_SQLSTATE
+SELECT fiscal_period_label('infinity'::timestamptz, 'year');
+\echo :LAST_ERROR_SQLSTATE
+
 -- The server is still up.
 SELECT 'still running' AS status;

@@ -1,9 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * customer_value.c
- *	  Customer lifetime value: the clv(customer_id, amount, purchased_at)
- *	  aggregate and the scalar clv(avg_purchase_value, purchases_per_year,
- *	  lifespan_years).
+ *	  Customer value: the clv(customer_id, amount, purchased_at) aggregate,
+ *	  the scalar clv(avg_purchase_value, purchases_per_year, lifespan_years),
+ *	  and the acv(contract_value, term) aggregate (at the end of the file).
  *
  *	  From purchase rows, with each customer's first and last purchase:
  *		V = sum(amount) / purchases
@@ -28,8 +28,11 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/date.h"
 #include "utils/numeric.h"
+#include "utils/rangetypes.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
 
 typedef struct ClvCustomer
 {
@@ -73,28 +76,6 @@ typedef struct ClvState
 } ClvState;
 
 #define USECS_PER_YEAR	((double) USECS_PER_DAY * 365.25)
-
-/*
- * Call one of numeric.c's aggregate support functions, passing on our own
- * aggregate call context so it allocates in the right memory context.
- */
-static Datum
-call_numeric_agg(PGFunction fn, FunctionCallInfo outer,
-				 Datum arg0, bool null0, Datum arg1, bool null1, bool *isnull)
-{
-	LOCAL_FCINFO(fc, 2);
-	Datum		result;
-
-	InitFunctionCallInfoData(*fc, outer->flinfo, 2, InvalidOid,
-							 outer->context, NULL);
-	fc->args[0].value = arg0;
-	fc->args[0].isnull = null0;
-	fc->args[1].value = arg1;
-	fc->args[1].isnull = null1;
-	result = fn(fc);
-	*isnull = fc->isnull;
-	return result;
-}
 
 static ClvState *
 clv_state_new(MemoryContext aggcontext, uint32 size)
@@ -339,9 +320,7 @@ clv_final(PG_FUNCTION_ARGS)
 							DirectFunctionCall1(int8_numeric, Int64GetDatum(state->purchases)));
 	result = DirectFunctionCall2(numeric_mul, v,
 								 DirectFunctionCall1(float8_numeric, Float8GetDatum(fl)));
-	result = DirectFunctionCall2(numeric_round, result, Int32GetDatum(8));
-	result = DirectFunctionCall1(numeric_trim_scale, result);
-	PG_RETURN_DATUM(result);
+	PG_RETURN_DATUM(money_result(result));
 }
 
 /*
@@ -372,4 +351,139 @@ clv_scalar(PG_FUNCTION_ARGS)
 
 	PG_RETURN_DATUM(DirectFunctionCall2(numeric_mul,
 										DirectFunctionCall2(numeric_mul, v, f), l));
+}
+
+/* ------------------------------------------------------------------------
+ * acv(contract_value numeric, term daterange): mean annual contract value.
+ *
+ * Term years are calendar years as age(upper, lower) counts them: whole
+ * months / 12 plus leftover days / 365.25.  In units of 1/17532 year (the
+ * common denominator of 12 and 365.25 with 4), a term is
+ * months * 1461 + days * 48, so a row's annual value is
+ * contract_value * 17532 / that.  The state is numeric.c's own avg state
+ * over the annual values, so combine, serialize, deserialize and the inverse
+ * are numeric.c's functions.
+ * ------------------------------------------------------------------------
+ */
+
+#define TERM_UNITS_PER_YEAR		17532	/* 12 * 1461 */
+
+/* The term of a contract in 1/17532 years; errors for empty or unbounded. */
+static int64
+term_units(FunctionCallInfo fcinfo, RangeType *term)
+{
+	TypeCacheEntry *typcache = (TypeCacheEntry *) fcinfo->flinfo->fn_extra;
+	RangeBound	lower;
+	RangeBound	upper;
+	bool		empty;
+	Interval   *age;
+
+	if (typcache == NULL || typcache->type_id != RangeTypeGetOid(term))
+	{
+		typcache = lookup_type_cache(RangeTypeGetOid(term), TYPECACHE_RANGE_INFO);
+		fcinfo->flinfo->fn_extra = typcache;
+	}
+	range_deserialize(typcache, term, &lower, &upper, &empty);
+
+	if (empty)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("term must not be empty"),
+				 errdetail("term is empty."),
+				 errhint("Pass the contract's [start, end) dates, or leave such rows out with WHERE NOT isempty(term).")));
+	if (lower.infinite || upper.infinite ||
+		DATE_NOT_FINITE(DatumGetDateADT(lower.val)) ||
+		DATE_NOT_FINITE(DatumGetDateADT(upper.val)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("term must be bounded"),
+				 errdetail("term is %s.",
+						   datum_text(RangeTypePGetDatum(term), RangeTypeGetOid(term))),
+				 errhint("An annual value needs a finite term; leave open-ended contracts out with WHERE NOT upper_inf(term) AND isfinite(upper(term)).")));
+
+	age = DatumGetIntervalP(DirectFunctionCall2(timestamp_age,
+												DirectFunctionCall1(date_timestamp, upper.val),
+												DirectFunctionCall1(date_timestamp, lower.val)));
+	return (int64) age->month * 1461 + (int64) age->day * 48;
+}
+
+/* The annual value of one contract: contract_value * 17532 / term units. */
+static Datum
+acv_row_value(FunctionCallInfo fcinfo, bool *counted)
+{
+	Datum		value;
+	int64		units;
+
+	*counted = false;
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		return (Datum) 0;
+	value = PG_GETARG_DATUM(1);
+	check_finite_numeric(value, "contract_value");
+	units = term_units(fcinfo, PG_GETARG_RANGE_P(2));
+	*counted = true;
+	if (units == TERM_UNITS_PER_YEAR)
+		return value;
+	return DirectFunctionCall2(numeric_div,
+							   DirectFunctionCall2(numeric_mul, value,
+												   DirectFunctionCall1(int8_numeric, Int64GetDatum(TERM_UNITS_PER_YEAR))),
+							   DirectFunctionCall1(int8_numeric, Int64GetDatum(units)));
+}
+
+/* Transition (internal, contract_value, term): add the row's annual value. */
+PG_FUNCTION_INFO_V1(acv_trans);
+Datum
+acv_trans(PG_FUNCTION_ARGS)
+{
+	bool		counted;
+	bool		isnull;
+	Datum		annual;
+	Datum		state;
+
+	agg_context_or_error(fcinfo, "acv_trans");
+	annual = acv_row_value(fcinfo, &counted);
+	state = call_numeric_agg(numeric_avg_accum, fcinfo,
+							 PG_GETARG_DATUM(0), PG_ARGISNULL(0),
+							 annual, !counted, &isnull);
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(state);
+}
+
+/* Inverse transition: remove the row's annual value. */
+PG_FUNCTION_INFO_V1(acv_inv);
+Datum
+acv_inv(PG_FUNCTION_ARGS)
+{
+	bool		counted;
+	bool		isnull;
+	Datum		annual;
+	Datum		state;
+
+	agg_context_or_error(fcinfo, "acv_inv");
+	annual = acv_row_value(fcinfo, &counted);
+	if (!counted)
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	state = call_numeric_agg(numeric_accum_inv, fcinfo,
+							 PG_GETARG_DATUM(0), PG_ARGISNULL(0),
+							 annual, false, &isnull);
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(state);
+}
+
+/* Final: the mean annual value, money-rounded; NULL without a contract. */
+PG_FUNCTION_INFO_V1(acv_final);
+Datum
+acv_final(PG_FUNCTION_ARGS)
+{
+	bool		isnull;
+	Datum		mean;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	mean = call_numeric_agg(numeric_avg, fcinfo, PG_GETARG_DATUM(0), false,
+							(Datum) 0, true, &isnull);
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(money_result(mean));
 }

@@ -32,7 +32,8 @@ usecs_to_interval(int64 usecs)
 	return result;
 }
 
-static char *
+/* The text form of a timestamptz, for error details. */
+char *
 timestamptz_text(TimestampTz ts)
 {
 	return DatumGetCString(DirectFunctionCall1(timestamptz_out,

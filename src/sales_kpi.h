@@ -54,13 +54,27 @@ extern StageOutcome stage_classify(FmgrInfo *flinfo, text *stage);
 
 /* duration.c */
 extern Interval *usecs_to_interval(int64 usecs);
+extern char *timestamptz_text(TimestampTz ts);
 extern int64 duration_usecs(TimestampTz start, TimestampTz end,
 							const char *start_name, const char *end_name);
 
-/* checks.c */
+/* common.c */
 extern void check_finite_timestamp(TimestampTz ts, const char *argname);
 extern void check_finite_numeric(Datum num, const char *argname);
+extern void check_nonnegative_numeric(Datum num, const char *argname,
+									  const char *hint);
+extern void check_nonnegative_int64(int64 value, const char *argname,
+									const char *hint);
+extern int	numeric_sign_internal(Datum num);
 extern MemoryContext agg_context_or_error(FunctionCallInfo fcinfo,
 										  const char *funcname);
+extern Datum call_numeric_agg(PGFunction fn, FunctionCallInfo outer,
+							  Datum arg0, bool null0, Datum arg1, bool null1,
+							  bool *isnull);
+extern Datum money_result(Datum num);
+extern char *datum_text(Datum value, Oid type);
+
+/* fiscal.c */
+extern void fiscal_define_settings(void);
 
 #endif							/* SALES_KPI_H */

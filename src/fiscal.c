@@ -1,0 +1,196 @@
+/*-------------------------------------------------------------------------
+ *
+ * fiscal.c
+ *	  Fiscal periods for the dashboards: the setting
+ *	  sales_kpi.fiscal_year_start_month (1-12, default 1),
+ *	  fiscal_period_start(ts, grain) and fiscal_period_label(ts, grain).
+ *
+ *	  A fiscal year starts on the first day of the setting's month and is
+ *	  named by the calendar year in which it ends: with a start month of 4,
+ *	  FY2026 runs from 2025-04-01 to 2026-03-31.  Quarters and months are
+ *	  numbered from the start of the fiscal year.  The timestamp is read as
+ *	  a date in the session's time zone.
+ *
+ *	  A value SET before the library was loaded is a placeholder that
+ *	  PostgreSQL validates only at load, discarding it with a mere WARNING if
+ *	  it is out of range.  The functions would then silently use the
+ *	  default, so a rejected placeholder is remembered and the functions
+ *	  refuse to run until the setting is set again.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "sales_kpi.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+static int	fiscal_year_start_month = 1;
+static char *rejected_start_month = NULL;	/* a placeholder discarded at load */
+
+typedef enum FiscalGrain
+{
+	GRAIN_MONTH,
+	GRAIN_QUARTER,
+	GRAIN_YEAR
+} FiscalGrain;
+
+/* A date's place in the fiscal calendar. */
+typedef struct FiscalPeriod
+{
+	int			fiscal_year;	/* named by the calendar year it ends in */
+	int			number;			/* month 1-12 or quarter 1-4; 1 for a year */
+	int			start_year;		/* calendar date of the period's first day */
+	int			start_month;
+} FiscalPeriod;
+
+/* Any accepted value of the setting clears a remembered rejection. */
+static void
+start_month_assigned(int newval, void *extra)
+{
+	rejected_start_month = NULL;
+}
+
+void
+fiscal_define_settings(void)
+{
+	const char *placeholder = GetConfigOption("sales_kpi.fiscal_year_start_month",
+											  true, false);
+	char	   *before = placeholder ? MemoryContextStrdup(TopMemoryContext, placeholder) : NULL;
+
+	DefineCustomIntVariable("sales_kpi.fiscal_year_start_month",
+							"Calendar month (1-12) on which the fiscal year starts.",
+							"A fiscal year is named by the calendar year in which it ends.",
+							&fiscal_year_start_month,
+							1, 1, 12,
+							PGC_USERSET, 0,
+							NULL, start_month_assigned, NULL);
+	if (before != NULL &&
+		strcmp(before, GetConfigOption("sales_kpi.fiscal_year_start_month", false, false)) != 0)
+		rejected_start_month = before;
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("sales_kpi");
+#else
+	EmitWarningsOnPlaceholders("sales_kpi");
+#endif
+}
+
+static FiscalGrain
+parse_grain(text *grain)
+{
+	char	   *g = text_to_cstring(grain);
+
+	if (pg_strcasecmp(g, "month") == 0)
+		return GRAIN_MONTH;
+	if (pg_strcasecmp(g, "quarter") == 0)
+		return GRAIN_QUARTER;
+	if (pg_strcasecmp(g, "year") == 0)
+		return GRAIN_YEAR;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown fiscal period grain \"%s\"", g),
+			 errdetail("The grain must be month, quarter or year."),
+			 errhint("Pass 'month', 'quarter' or 'year'.")));
+	return GRAIN_YEAR;			/* keep the compiler quiet */
+}
+
+/* The fiscal period of a timestamp, read as a date in the session time zone. */
+static FiscalPeriod
+fiscal_period_of(TimestampTz ts, FiscalGrain grain)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tz;
+	int			s = fiscal_year_start_month;
+	int			offset;			/* months since the fiscal year started */
+	int			fy_start_year;
+	int			first;			/* first month of the period, from fy start */
+	FiscalPeriod p;
+
+	if (rejected_start_month != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for parameter \"sales_kpi.fiscal_year_start_month\": \"%s\"",
+						rejected_start_month),
+				 errdetail("The value was set before sales_kpi was loaded and is not a month from 1 to 12."),
+				 errhint("SET sales_kpi.fiscal_year_start_month to a month from 1 to 12.")));
+	check_finite_timestamp(ts, "ts");
+	if (timestamp2tm(ts, &tz, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+
+	offset = (tm.tm_mon - s + 12) % 12;
+	fy_start_year = (tm.tm_mon >= s) ? tm.tm_year : tm.tm_year - 1;
+	p.fiscal_year = (s == 1) ? fy_start_year : fy_start_year + 1;
+
+	switch (grain)
+	{
+		case GRAIN_MONTH:
+			p.number = offset + 1;
+			first = offset;
+			break;
+		case GRAIN_QUARTER:
+			p.number = offset / 3 + 1;
+			first = (p.number - 1) * 3;
+			break;
+		default:
+			p.number = 1;
+			first = 0;
+			break;
+	}
+	p.start_month = s + first;
+	p.start_year = fy_start_year;
+	if (p.start_month > 12)
+	{
+		p.start_month -= 12;
+		p.start_year++;
+	}
+	return p;
+}
+
+/*
+ * fiscal_period_start(ts timestamptz, grain text) -> date: the first day of
+ * the fiscal month, quarter or year containing ts.
+ */
+PG_FUNCTION_INFO_V1(fiscal_period_start);
+Datum
+fiscal_period_start(PG_FUNCTION_ARGS)
+{
+	TimestampTz ts = PG_GETARG_TIMESTAMPTZ(0);
+	FiscalPeriod p = fiscal_period_of(ts, parse_grain(PG_GETARG_TEXT_PP(1)));
+
+	PG_RETURN_DATEADT(date2j(p.start_year, p.start_month, 1) - POSTGRES_EPOCH_JDATE);
+}
+
+/*
+ * fiscal_period_label(ts timestamptz, grain text) -> text: FY2026,
+ * FY2026-Q1 or FY2026-M01.
+ */
+PG_FUNCTION_INFO_V1(fiscal_period_label);
+Datum
+fiscal_period_label(PG_FUNCTION_ARGS)
+{
+	TimestampTz ts = PG_GETARG_TIMESTAMPTZ(0);
+	FiscalGrain grain = parse_grain(PG_GETARG_TEXT_PP(1));
+	FiscalPeriod p = fiscal_period_of(ts, grain);
+	char	   *label;
+
+	switch (grain)
+	{
+		case GRAIN_MONTH:
+			label = psprintf("FY%d-M%02d", p.fiscal_year, p.number);
+			break;
+		case GRAIN_QUARTER:
+			label = psprintf("FY%d-Q%d", p.fiscal_year, p.number);
+			break;
+		default:
+			label = psprintf("FY%d", p.fiscal_year);
+			break;
+	}
+	PG_RETURN_TEXT_P(cstring_to_text(label));
+}

@@ -1,0 +1,236 @@
+/*-------------------------------------------------------------------------
+ *
+ * retention.c
+ *	  retention_rate(active daterange, period daterange) and
+ *	  churn_rate(active, period).
+ *
+ *	  Of the rows active on the period's first day, retention is the
+ *	  fraction still active on its last day; churn is the fraction that is
+ *	  not (computed exactly as (at_start - retained) / at_start, which is
+ *	  1 - retention).  `active` is [acquired_on, churned_on); an unbounded
+ *	  upper end is still active.  Every row of a group must carry the same
+ *	  period.  The state is two counts and the period, so it combines in any
+ *	  order and rows can be un-added for sliding frames.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "sales_kpi.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/rangetypes.h"
+#include "utils/typcache.h"
+
+typedef struct RetentionState
+{
+	bool		has_period;
+	DateADT		first_day;		/* the period's first and last day */
+	DateADT		last_day;
+	int64		at_start;		/* rows active on first_day */
+	int64		retained;		/* of those, rows active on last_day */
+} RetentionState;
+
+static TypeCacheEntry *
+range_typcache(FunctionCallInfo fcinfo, Oid rangetype)
+{
+	TypeCacheEntry *typcache = (TypeCacheEntry *) fcinfo->flinfo->fn_extra;
+
+	if (typcache == NULL || typcache->type_id != rangetype)
+	{
+		typcache = lookup_type_cache(rangetype, TYPECACHE_RANGE_INFO);
+		fcinfo->flinfo->fn_extra = typcache;
+	}
+	return typcache;
+}
+
+static char *
+date_text(DateADT d)
+{
+	return DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(d)));
+}
+
+/* Set the state's period, or check that it is the one already set. */
+static void
+retention_set_period(RetentionState *state, DateADT first_day, DateADT last_day)
+{
+	if (!state->has_period)
+	{
+		state->has_period = true;
+		state->first_day = first_day;
+		state->last_day = last_day;
+		return;
+	}
+	if (state->first_day != first_day || state->last_day != last_day)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("period must be the same for every row of a group"),
+				 errdetail("One row has period [%s, %s] and another [%s, %s].",
+						   date_text(state->first_day), date_text(state->last_day),
+						   date_text(first_day), date_text(last_day)),
+				 errhint("Pass one period per group: a constant, or a column of the GROUP BY.")));
+}
+
+/* The first and last day of a bounded, non-empty period. */
+static void
+period_days(FunctionCallInfo fcinfo, RangeType *period, DateADT *first_day,
+			DateADT *last_day)
+{
+	TypeCacheEntry *typcache = range_typcache(fcinfo, RangeTypeGetOid(period));
+	RangeBound	lower;
+	RangeBound	upper;
+	bool		empty;
+
+	range_deserialize(typcache, period, &lower, &upper, &empty);
+	if (empty || lower.infinite || upper.infinite ||
+		DATE_NOT_FINITE(DatumGetDateADT(lower.val)) ||
+		DATE_NOT_FINITE(DatumGetDateADT(upper.val)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("period must be a bounded, non-empty date range"),
+				 errdetail("period is %s.",
+						   datum_text(RangeTypePGetDatum(period), RangeTypeGetOid(period))),
+				 errhint("Pass the period as daterange(first_day, day_after_last_day).")));
+
+	/* daterange is canonical [lower, upper), but be exact about any bounds */
+	*first_day = DatumGetDateADT(lower.val) + (lower.inclusive ? 0 : 1);
+	*last_day = DatumGetDateADT(upper.val) - (upper.inclusive ? 0 : 1);
+}
+
+static Datum
+retention_step(FunctionCallInfo fcinfo, int sign)
+{
+	MemoryContext aggcontext = agg_context_or_error(fcinfo, "retention_rate");
+	RetentionState *state;
+	RangeType  *active;
+	TypeCacheEntry *typcache;
+	DateADT		first_day;
+	DateADT		last_day;
+
+	state = PG_ARGISNULL(0)
+		? (RetentionState *) MemoryContextAllocZero(aggcontext, sizeof(RetentionState))
+		: (RetentionState *) PG_GETARG_POINTER(0);
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_POINTER(state);
+
+	period_days(fcinfo, PG_GETARG_RANGE_P(2), &first_day, &last_day);
+	retention_set_period(state, first_day, last_day);
+
+	active = PG_GETARG_RANGE_P(1);
+	typcache = range_typcache(fcinfo, RangeTypeGetOid(active));
+	if (range_contains_elem_internal(typcache, active, DateADTGetDatum(first_day)))
+	{
+		state->at_start += sign;
+		if (range_contains_elem_internal(typcache, active, DateADTGetDatum(last_day)))
+			state->retained += sign;
+	}
+	PG_RETURN_POINTER(state);
+}
+
+/* Transition (internal, active, period). */
+PG_FUNCTION_INFO_V1(retention_trans);
+Datum
+retention_trans(PG_FUNCTION_ARGS)
+{
+	return retention_step(fcinfo, 1);
+}
+
+/* Inverse transition (internal, active, period). */
+PG_FUNCTION_INFO_V1(retention_inv);
+Datum
+retention_inv(PG_FUNCTION_ARGS)
+{
+	return retention_step(fcinfo, -1);
+}
+
+PG_FUNCTION_INFO_V1(retention_combine);
+Datum
+retention_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_context_or_error(fcinfo, "retention_combine");
+	RetentionState *s1 = PG_ARGISNULL(0) ? NULL : (RetentionState *) PG_GETARG_POINTER(0);
+	RetentionState *s2 = PG_ARGISNULL(1) ? NULL : (RetentionState *) PG_GETARG_POINTER(1);
+
+	if (s2 == NULL)
+	{
+		if (s1 == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(s1);
+	}
+	if (s1 == NULL)
+		s1 = (RetentionState *) MemoryContextAllocZero(aggcontext, sizeof(RetentionState));
+	if (s2->has_period)
+		retention_set_period(s1, s2->first_day, s2->last_day);
+	s1->at_start += s2->at_start;
+	s1->retained += s2->retained;
+	PG_RETURN_POINTER(s1);
+}
+
+PG_FUNCTION_INFO_V1(retention_serialize);
+Datum
+retention_serialize(PG_FUNCTION_ARGS)
+{
+	RetentionState *state;
+	StringInfoData buf;
+
+	agg_context_or_error(fcinfo, "retention_serialize");
+	state = (RetentionState *) PG_GETARG_POINTER(0);
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, state->has_period ? 1 : 0);
+	pq_sendint32(&buf, state->first_day);
+	pq_sendint32(&buf, state->last_day);
+	pq_sendint64(&buf, state->at_start);
+	pq_sendint64(&buf, state->retained);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(retention_deserialize);
+Datum
+retention_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *sstate;
+	StringInfoData buf;
+	RetentionState *state;
+
+	agg_context_or_error(fcinfo, "retention_deserialize");
+	sstate = PG_GETARG_BYTEA_PP(0);
+
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, VARDATA_ANY(sstate), VARSIZE_ANY_EXHDR(sstate));
+
+	state = palloc(sizeof(RetentionState));
+	state->has_period = pq_getmsgbyte(&buf) != 0;
+	state->first_day = (DateADT) pq_getmsgint(&buf, 4);
+	state->last_day = (DateADT) pq_getmsgint(&buf, 4);
+	state->at_start = pq_getmsgint64(&buf);
+	state->retained = pq_getmsgint64(&buf);
+	pq_getmsgend(&buf);
+	pfree(buf.data);
+	PG_RETURN_POINTER(state);
+}
+
+/* retained / at_start; NULL when no row was active on the first day. */
+PG_FUNCTION_INFO_V1(retention_final);
+Datum
+retention_final(PG_FUNCTION_ARGS)
+{
+	RetentionState *state = PG_ARGISNULL(0) ? NULL : (RetentionState *) PG_GETARG_POINTER(0);
+
+	if (state == NULL || state->at_start <= 0)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8((double) state->retained / (double) state->at_start);
+}
+
+/* (at_start - retained) / at_start; NULL where retention is NULL. */
+PG_FUNCTION_INFO_V1(churn_final);
+Datum
+churn_final(PG_FUNCTION_ARGS)
+{
+	RetentionState *state = PG_ARGISNULL(0) ? NULL : (RetentionState *) PG_GETARG_POINTER(0);
+
+	if (state == NULL || state->at_start <= 0)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8((double) (state->at_start - state->retained) / (double) state->at_start);
+}
