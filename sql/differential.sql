@@ -196,3 +196,127 @@ SELECT count(*) AS rows_compared,
        count(*) FILTER (WHERE abs(win.clv - ref.clv) > 1e-9 * abs(ref.clv)
                         OR (win.clv IS NULL) <> (ref.clv IS NULL)) AS clv_differing
 FROM win JOIN ref USING (n);
+
+--
+-- The KPI library: pipeline_velocity on the same deals, acv and retention on
+-- generated contracts and customer ranges.
+--
+SELECT setseed(0.777);
+CREATE TABLE gen_contracts AS
+SELECT i AS id, 1 + (i % 40) AS team,
+       CASE WHEN random() < 0.05 THEN NULL ELSE round((random() * 100000)::numeric, 2) END AS contract_value,
+       CASE WHEN random() < 0.05 THEN NULL ELSE daterange(s, s + (1 + floor(random() * 1100))::int) END AS term,
+       CASE WHEN random() < 0.05 THEN NULL
+            ELSE daterange(a, CASE WHEN random() < 0.4 THEN NULL ELSE a + (1 + floor(random() * 1500))::int END)
+       END AS active
+FROM generate_series(1, 100000) AS i,
+     LATERAL (SELECT date '2020-01-01' + floor(random() * 1500 + 0 * i)::int AS s,
+                     date '2019-01-01' + floor(random() * 2000 + 0 * i)::int AS a) AS d;
+ANALYZE gen_contracts;
+
+-- Term in 1/17532 years (months * 1461 + days * 48, as age() counts them).
+CREATE FUNCTION ref_term_units(t daterange) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT (extract(year FROM age(upper(t), lower(t))) * 12 + extract(month FROM age(upper(t), lower(t)))) * 1461
+         + extract(day FROM age(upper(t), lower(t))) * 48
+$$;
+
+-- Grouped: acv to 1e-6 (each row's quotient is rounded at numeric division
+-- scale before the mean), retention and churn exactly.
+SELECT count(*) AS groups,
+       count(*) FILTER (WHERE abs(k.acv - r.acv) > 1e-6 OR (k.acv IS NULL) <> (r.acv IS NULL)) AS acv,
+       count(*) FILTER (WHERE k.retention IS DISTINCT FROM r.retention) AS retention,
+       count(*) FILTER (WHERE k.churn IS DISTINCT FROM r.churn) AS churn,
+       min(k.acv) > 10000 AND min(k.retention) > 0.3 AS plausible
+FROM (SELECT team, acv(contract_value, term) AS acv,
+             retention_rate(active, daterange('2022-01-01', '2023-01-01')) AS retention,
+             churn_rate(active, daterange('2022-01-01', '2023-01-01')) AS churn
+      FROM gen_contracts GROUP BY team) AS k
+FULL JOIN
+     (SELECT team, avg(contract_value * 17532 / ref_term_units(term)) AS acv,
+             count(*) FILTER (WHERE active @> date '2022-01-01' AND active @> date '2022-12-31')::float8
+               / nullif(count(*) FILTER (WHERE active @> date '2022-01-01'), 0) AS retention,
+             count(*) FILTER (WHERE active @> date '2022-01-01' AND NOT active @> date '2022-12-31')::float8
+               / nullif(count(*) FILTER (WHERE active @> date '2022-01-01'), 0) AS churn
+      FROM gen_contracts GROUP BY team) AS r USING (team);
+
+-- pipeline_velocity against the product of its four parts in plain SQL: the
+-- result is rounded to 8 decimal places, so they agree to half a unit in the
+-- 8th place (plus 1e-12 relative for the reference's own division).
+SELECT count(*) AS groups,
+       count(*) FILTER (WHERE abs(k.v - r.v) > 0.5e-8 + 1e-12 * abs(r.v) OR (k.v IS NULL) <> (r.v IS NULL)) AS velocity,
+       min(k.v) > 0 AS plausible
+FROM (SELECT rep_id, pipeline_velocity(stage, amount, entered_at, exited_at) AS v
+      FROM gen GROUP BY rep_id) AS k
+FULL JOIN
+     (SELECT rep_id,
+             count(*) FILTER (WHERE ref_outcome(stage) = 'open')
+             * avg(amount) FILTER (WHERE ref_outcome(stage) = 'won')
+             * (count(*) FILTER (WHERE ref_outcome(stage) = 'won')::numeric
+                / nullif(count(*) FILTER (WHERE ref_outcome(stage) IN ('won', 'lost')), 0))
+             / (avg(ref_usecs(entered_at, exited_at)) FILTER (WHERE ref_outcome(stage) = 'won') / 86400000000) AS v
+      FROM gen WHERE stage IS NOT NULL GROUP BY rep_id) AS r USING (rep_id);
+
+-- As window functions with ROWS and RANGE frames, row by row.
+SELECT frame, count(*) AS rows_compared,
+       count(*) FILTER (WHERE abs(acv - ref_acv) > 1e-6 OR (acv IS NULL) <> (ref_acv IS NULL)) AS acv,
+       count(*) FILTER (WHERE retention IS DISTINCT FROM ref_retention) AS retention
+FROM (
+  SELECT 'ROWS 5 PRECEDING' AS frame,
+         acv(contract_value, term) OVER f AS acv,
+         avg(contract_value * 17532 / ref_term_units(term)) OVER f AS ref_acv,
+         retention_rate(active, daterange('2022-01-01', '2023-01-01')) OVER f AS retention,
+         count(*) FILTER (WHERE active @> date '2022-01-01' AND active @> date '2022-12-31') OVER f::float8
+           / nullif(count(*) FILTER (WHERE active @> date '2022-01-01') OVER f, 0) AS ref_retention
+  FROM gen_contracts WINDOW f AS (PARTITION BY team ORDER BY id ROWS 5 PRECEDING)
+  UNION ALL
+  SELECT 'RANGE 50 PRECEDING',
+         acv(contract_value, term) OVER f,
+         avg(contract_value * 17532 / ref_term_units(term)) OVER f,
+         retention_rate(active, daterange('2022-01-01', '2023-01-01')) OVER f,
+         count(*) FILTER (WHERE active @> date '2022-01-01' AND active @> date '2022-12-31') OVER f::float8
+           / nullif(count(*) FILTER (WHERE active @> date '2022-01-01') OVER f, 0)
+  FROM gen_contracts WINDOW f AS (PARTITION BY team ORDER BY id RANGE 50 PRECEDING)
+) AS x GROUP BY frame ORDER BY frame;
+
+SELECT frame, count(*) AS rows_compared,
+       count(*) FILTER (WHERE abs(v - ref_v) > 0.5e-8 + 1e-12 * abs(ref_v) OR (v IS NULL) <> (ref_v IS NULL)) AS velocity
+FROM (
+  SELECT 'ROWS 20 PRECEDING' AS frame,
+         pipeline_velocity(stage, amount, entered_at, exited_at) OVER f AS v,
+         count(*) FILTER (WHERE o = 'open') OVER f
+         * avg(amount) FILTER (WHERE o = 'won') OVER f
+         * (count(*) FILTER (WHERE o = 'won') OVER f::numeric
+            / nullif(count(*) FILTER (WHERE o IN ('won', 'lost')) OVER f, 0))
+         / nullif(avg(ref_usecs(entered_at, exited_at)) FILTER (WHERE o = 'won') OVER f / 86400000000, 0) AS ref_v
+  FROM (SELECT *, ref_outcome(stage) AS o FROM gen WHERE stage IS NOT NULL AND entered_at IS NOT NULL) AS g
+  WINDOW f AS (PARTITION BY rep_id ORDER BY entered_at, id ROWS 20 PRECEDING)
+  UNION ALL
+  SELECT 'RANGE 60 days PRECEDING',
+         pipeline_velocity(stage, amount, entered_at, exited_at) OVER f,
+         count(*) FILTER (WHERE o = 'open') OVER f
+         * avg(amount) FILTER (WHERE o = 'won') OVER f
+         * (count(*) FILTER (WHERE o = 'won') OVER f::numeric
+            / nullif(count(*) FILTER (WHERE o IN ('won', 'lost')) OVER f, 0))
+         / nullif(avg(ref_usecs(entered_at, exited_at)) FILTER (WHERE o = 'won') OVER f / 86400000000, 0)
+  FROM (SELECT *, ref_outcome(stage) AS o FROM gen WHERE stage IS NOT NULL AND entered_at IS NOT NULL) AS g
+  WINDOW f AS (PARTITION BY rep_id ORDER BY entered_at RANGE BETWEEN interval '60 days' PRECEDING AND CURRENT ROW)
+) AS x GROUP BY frame ORDER BY frame;
+
+-- The window functions against lag() and lead(), row by row.
+SELECT count(*) AS rows_compared,
+       count(*) FILTER (WHERE g IS DISTINCT FROM ref_g) AS period_growth,
+       count(*) FILTER (WHERE g IS NOT NULL) AS non_null_growths
+FROM (SELECT period_growth(amount) OVER w AS g,
+             ((amount - lag(amount) OVER w) / nullif(lag(amount) OVER w, 0))::float8 AS ref_g
+      FROM gen WINDOW w AS (PARTITION BY rep_id ORDER BY id)) AS x;
+
+SELECT count(*) AS rows_compared,
+       count(*) FILTER (WHERE t1 IS DISTINCT FROM ref_t1) AS time_in_stage,
+       count(*) FILTER (WHERE t2 IS DISTINCT FROM ref_t2) AS time_in_stage_as_of
+FROM (SELECT time_in_stage(entered_at) OVER w AS t1,
+             coalesce(lead(entered_at) OVER w, now()) - entered_at AS ref_t1,
+             time_in_stage(entered_at, '2030-01-01') OVER w AS t2,
+             coalesce(lead(entered_at) OVER w, '2030-01-01') - entered_at AS ref_t2
+      FROM gen WHERE entered_at IS NOT NULL
+      WINDOW w AS (PARTITION BY customer_id ORDER BY entered_at, id)) AS x;

@@ -17,8 +17,14 @@ SELECT rep_id,
        avg_time_in_pipeline(entered_at, exited_at, '2022-06-01') AS tip3,
        sales_cycle_length(entered_at, exited_at) AS cyc,
        avg_ramp_time(started_at, first_contact_at) AS ramp,
-       clv(customer_id, amount, entered_at) AS clv
+       clv(customer_id, amount, entered_at) AS clv,
+       pipeline_velocity(stage, amount, entered_at, exited_at) AS vel
 FROM gen GROUP BY rep_id;
+CREATE TEMP TABLE serial_contracts AS
+SELECT team, acv(contract_value, term) AS acv,
+       retention_rate(active, daterange('2022-01-01', '2023-01-01')) AS retention,
+       churn_rate(active, daterange('2022-01-01', '2023-01-01')) AS churn
+FROM gen_contracts GROUP BY team;
 
 SET LOCAL parallel_setup_cost = 0;
 SET LOCAL parallel_tuple_cost = 0;
@@ -48,9 +54,14 @@ END $$;
 
 -- The comparison query: every aggregate computed in parallel, joined to the
 -- serial answers; the join runs in the leader above the Gather.
-\set compare 'SELECT count(*) AS groups, count(*) FILTER (WHERE s IS DISTINCT FROM p) AS differing_groups FROM serial_answer s FULL JOIN (SELECT rep_id, win_rate(stage) AS wr, win_rate(won) AS wrb, conversion_rate(stage) AS cr, conversion_rate(won) AS crb, avg_time_in_pipeline(entered_at) AS tip1, avg_time_in_pipeline(entered_at, exited_at) AS tip2, avg_time_in_pipeline(entered_at, exited_at, ''2022-06-01'') AS tip3, sales_cycle_length(entered_at, exited_at) AS cyc, avg_ramp_time(started_at, first_contact_at) AS ramp, clv(customer_id, amount, entered_at) AS clv FROM gen GROUP BY rep_id) AS p USING (rep_id)'
+\set compare 'SELECT count(*) AS groups, count(*) FILTER (WHERE s IS DISTINCT FROM p) AS differing_groups FROM serial_answer s FULL JOIN (SELECT rep_id, win_rate(stage) AS wr, win_rate(won) AS wrb, conversion_rate(stage) AS cr, conversion_rate(won) AS crb, avg_time_in_pipeline(entered_at) AS tip1, avg_time_in_pipeline(entered_at, exited_at) AS tip2, avg_time_in_pipeline(entered_at, exited_at, ''2022-06-01'') AS tip3, sales_cycle_length(entered_at, exited_at) AS cyc, avg_ramp_time(started_at, first_contact_at) AS ramp, clv(customer_id, amount, entered_at) AS clv, pipeline_velocity(stage, amount, entered_at, exited_at) AS vel FROM gen GROUP BY rep_id) AS p USING (rep_id)'
 SELECT * FROM pg_temp.parallel_plan(:'compare');
 :compare;
+
+-- acv, retention_rate and churn_rate, likewise.
+\set compare_contracts 'SELECT count(*) AS groups, count(*) FILTER (WHERE s IS DISTINCT FROM p) AS differing_groups FROM serial_contracts s FULL JOIN (SELECT team, acv(contract_value, term) AS acv, retention_rate(active, daterange(''2022-01-01'', ''2023-01-01'')) AS retention, churn_rate(active, daterange(''2022-01-01'', ''2023-01-01'')) AS churn FROM gen_contracts GROUP BY team) AS p USING (team)'
+SELECT * FROM pg_temp.parallel_plan(:'compare_contracts');
+:compare_contracts;
 
 -- Ungrouped, against the plain-SQL reference.
 SELECT * FROM pg_temp.parallel_plan('SELECT win_rate(stage), clv(customer_id, amount, entered_at) FROM gen');
