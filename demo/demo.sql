@@ -56,7 +56,8 @@ SELECT r.name AS rep,
        date_trunc('hour', sales_cycle_length(d.created_at, d.closed_at)) AS sales_cycle,
        date_trunc('hour', avg_time_in_pipeline(d.created_at, d.closed_at, '2026-01-01')) AS time_in_pipeline,
        avg_ramp_time(r.hired_at, r.first_contact_at) AS ramp_time,
-       round(clv(d.customer_id, d.amount, d.created_at), 2) AS clv
+       round(clv(d.customer_id, d.amount, d.created_at), 2) AS clv,
+       round(pipeline_velocity(d.stage, d.amount, d.created_at, d.closed_at), 2) AS velocity_per_day
 FROM demo.deals d JOIN demo.reps r USING (rep_id)
 GROUP BY r.rep_id, r.name, r.region, r.hired_at, r.first_contact_at
 ORDER BY win_rate(d.stage) DESC, r.rep_id;
@@ -68,5 +69,6 @@ SELECT count(*) AS deals,
        date_trunc('hour', sales_cycle_length(created_at, closed_at)) AS sales_cycle,
        date_trunc('hour', avg_time_in_pipeline(created_at, closed_at, '2026-01-01')) AS time_in_pipeline,
        (SELECT avg_ramp_time(hired_at, first_contact_at) FROM demo.reps) AS avg_ramp_time,
-       round(clv(customer_id, amount, created_at), 2) AS clv
+       round(clv(customer_id, amount, created_at), 2) AS clv,
+       round(pipeline_velocity(stage, amount, created_at, closed_at), 2) AS velocity_per_day
 FROM demo.deals;
