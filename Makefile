@@ -15,7 +15,10 @@ OBJS        = src/common.o src/stage.o src/duration.o src/customer_value.o \
 # The install script, assembled from one .sql per C family (order matters:
 # the preamble creates the schema the others use).
 SQL_PARTS   = src/sales_kpi.sql src/stage.sql src/duration.sql src/customer_value.sql \
-              src/velocity.sql src/retention.sql src/window.sql src/scalar.sql src/fiscal.sql
+              src/velocity.sql src/retention.sql src/window.sql src/scalar.sql src/fiscal.sql \
+              src/model.sql $(addprefix src/dashboards/,$(DASHBOARDS)) src/refresh.sql
+DASHBOARDS  = 00_deal_state.sql league_status.sql pipeline.sql team_activity.sql performance.sql \
+              stage_analysis.sql leaderboard.sql kpi_summary.sql kpi_alerts.sql
 DATA_built  = sales_kpi--$(EXTVERSION).sql
 
 REGRESS     = stage_outcome win_rate conversion_rate time_in_pipeline \

@@ -1,9 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * fiscal.c
- *	  Fiscal periods for the dashboards: the setting
- *	  sales_kpi.fiscal_year_start_month (1-12, default 1),
- *	  fiscal_period_start(ts, grain) and fiscal_period_label(ts, grain).
+ *	  Periods for the dashboards: the settings
+ *	  sales_kpi.fiscal_year_start_month (1-12, default 1) and sales_kpi.as_of
+ *	  (the day dashboards are computed for; empty means today),
+ *	  fiscal_period_start(ts, grain), fiscal_period_label(ts, grain) and
+ *	  sales_kpi.as_of().
  *
  *	  A fiscal year starts on the first day of the setting's month and is
  *	  named by the calendar year in which it ends: with a start month of 4,
@@ -31,6 +33,7 @@
 
 static int	fiscal_year_start_month = 1;
 static char *rejected_start_month = NULL;	/* a placeholder discarded at load */
+static char *as_of_setting = NULL;
 
 typedef enum FiscalGrain
 {
@@ -72,6 +75,14 @@ fiscal_define_settings(void)
 	if (before != NULL &&
 		strcmp(before, GetConfigOption("sales_kpi.fiscal_year_start_month", false, false)) != 0)
 		rejected_start_month = before;
+
+	DefineCustomStringVariable("sales_kpi.as_of",
+							   "Day the dashboards are computed for; empty means today.",
+							   "Set it to reproduce the dashboards of a past day, e.g. '2026-03-31'.",
+							   &as_of_setting,
+							   "",
+							   PGC_USERSET, 0,
+							   NULL, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("sales_kpi");
 #else
@@ -193,4 +204,40 @@ fiscal_period_label(PG_FUNCTION_ARGS)
 			break;
 	}
 	PG_RETURN_TEXT_P(cstring_to_text(label));
+}
+
+static void
+as_of_error_context(void *arg)
+{
+	errcontext("reading setting sales_kpi.as_of = \"%s\"", (char *) arg);
+}
+
+/*
+ * sales_kpi.as_of() -> date: the day set in sales_kpi.as_of, or today (in the
+ * session time zone) when it is empty.
+ */
+PG_FUNCTION_INFO_V1(as_of_date);
+Datum
+as_of_date(PG_FUNCTION_ARGS)
+{
+	ErrorContextCallback callback;
+	DateADT		day;
+
+	if (as_of_setting == NULL || as_of_setting[0] == '\0')
+		PG_RETURN_DATEADT(GetSQLCurrentDate());
+
+	callback.callback = as_of_error_context;
+	callback.arg = as_of_setting;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
+	day = DatumGetDateADT(DirectFunctionCall1(date_in, CStringGetDatum(as_of_setting)));
+	error_context_stack = callback.previous;
+
+	if (DATE_NOT_FINITE(day))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sales_kpi.as_of must be a finite date"),
+				 errdetail("sales_kpi.as_of is \"%s\".", as_of_setting),
+				 errhint("SET sales_kpi.as_of to a day such as '2026-03-31', or to '' for today.")));
+	PG_RETURN_DATEADT(day);
 }

@@ -1,0 +1,70 @@
+-- Dashboard: Alerts.  Every KPI value past the threshold of a kpi_targets
+-- row.  kpi_values lays the KPIs out one per row: company KPIs of the
+-- current fiscal month, quarter and year (kpi_summary), rep KPIs (pipeline,
+-- leaderboard) and team KPIs (leaderboard).
+
+CREATE VIEW sales_kpi.kpi_values WITH (security_invoker = true) AS
+SELECT 'company'::text AS scope, NULL::text AS scope_id, s.grain, v.kpi, v.value
+FROM sales_kpi.kpi_summary s
+CROSS JOIN LATERAL (VALUES
+    ('revenue', s.revenue), ('revenue_growth', s.revenue_growth::numeric), ('deals_won', s.deals_won::numeric),
+    ('win_rate', s.win_rate::numeric), ('lead_conversion', s.lead_conversion::numeric),
+    ('avg_deal_size', s.avg_deal_size), ('acv', s.acv), ('clv', s.clv), ('cac', s.cac),
+    ('customer_retention', s.customer_retention::numeric), ('customer_churn', s.customer_churn::numeric),
+    ('mrr', s.mrr), ('market_share', s.market_share::numeric), ('rep_retention', s.rep_retention::numeric),
+    ('avg_ramp_days', s.avg_ramp_days), ('referrals_per_rep', s.referrals_per_rep::numeric),
+    ('quota_attainment', s.quota_attainment::numeric)) AS v(kpi, value)
+WHERE s.period_end = s.as_of + 1
+UNION ALL
+SELECT 'rep', p.rep_id::text, NULL, v.kpi, v.value
+FROM sales_kpi.pipeline p
+CROSS JOIN LATERAL (VALUES
+    ('open_deals', p.open_deals::numeric), ('pipeline_value', p.pipeline_value),
+    ('weighted_pipeline', p.weighted_pipeline), ('win_rate', p.win_rate::numeric),
+    ('avg_deal_size', p.avg_deal_size), ('avg_sales_cycle_days', p.avg_sales_cycle_days),
+    ('stalled_deals', p.stalled_deals::numeric), ('pipeline_velocity', p.pipeline_velocity)) AS v(kpi, value)
+UNION ALL
+SELECT l.level, l.entity_id, NULL, v.kpi, v.value
+FROM sales_kpi.leaderboard l
+CROSS JOIN LATERAL (VALUES
+    ('quota_attainment', l.quota_attainment::numeric), ('won_revenue', l.won_revenue),
+    ('deals_won', l.deals_won::numeric), ('activities', l.activities::numeric),
+    ('open_pipeline', l.open_pipeline), ('pipeline_generated', l.pipeline_generated)) AS v(kpi, value);
+COMMENT ON VIEW sales_kpi.kpi_values IS 'Every KPI the alerts can watch, one per row: company (current fiscal periods), team and rep';
+COMMENT ON COLUMN sales_kpi.kpi_values.scope IS 'company, team or rep';
+COMMENT ON COLUMN sales_kpi.kpi_values.scope_id IS 'Team name or rep_id; NULL for the company';
+COMMENT ON COLUMN sales_kpi.kpi_values.grain IS 'Fiscal grain of a company KPI (current month, quarter or year)';
+COMMENT ON COLUMN sales_kpi.kpi_values.kpi IS 'KPI name, as kpi_targets.kpi';
+COMMENT ON COLUMN sales_kpi.kpi_values.value IS 'KPI value';
+
+CREATE VIEW sales_kpi.kpi_alerts WITH (security_invoker = true) AS
+SELECT t.target_id,
+       t.kpi,
+       t.scope,
+       coalesce(v.scope_id, 'company') AS scope_id,
+       CASE WHEN t.scope = 'company' THEN t.grain END AS grain,
+       v.value,
+       t.threshold,
+       t.direction,
+       v.value - t.threshold AS gap,
+       t.note,
+       sales_kpi.as_of() AS as_of
+FROM sales_kpi.kpi_targets t
+JOIN sales_kpi.kpi_values v
+  ON v.kpi = t.kpi AND v.scope = t.scope
+ AND (t.scope_id IS NULL OR v.scope_id = t.scope_id)
+ AND (t.scope <> 'company' OR v.grain = t.grain)
+WHERE (t.direction = 'at_least' AND v.value < t.threshold)
+   OR (t.direction = 'at_most' AND v.value > t.threshold);
+COMMENT ON VIEW sales_kpi.kpi_alerts IS 'Alerts dashboard: every kpi_targets row whose KPI is past its threshold, with the value and the gap';
+COMMENT ON COLUMN sales_kpi.kpi_alerts.target_id IS 'The kpi_targets row';
+COMMENT ON COLUMN sales_kpi.kpi_alerts.kpi IS 'KPI name';
+COMMENT ON COLUMN sales_kpi.kpi_alerts.scope IS 'company, team or rep';
+COMMENT ON COLUMN sales_kpi.kpi_alerts.scope_id IS 'Team name, rep_id, or company';
+COMMENT ON COLUMN sales_kpi.kpi_alerts.grain IS 'Fiscal grain of a company target';
+COMMENT ON COLUMN sales_kpi.kpi_alerts.value IS 'Current value of the KPI';
+COMMENT ON COLUMN sales_kpi.kpi_alerts.threshold IS 'Target threshold';
+COMMENT ON COLUMN sales_kpi.kpi_alerts.direction IS 'at_least or at_most';
+COMMENT ON COLUMN sales_kpi.kpi_alerts.gap IS 'value - threshold (negative: short of an at_least target)';
+COMMENT ON COLUMN sales_kpi.kpi_alerts.note IS 'The target''s note';
+COMMENT ON COLUMN sales_kpi.kpi_alerts.as_of IS 'The as-of day';

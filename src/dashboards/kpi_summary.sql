@@ -1,0 +1,150 @@
+-- Dashboard: KPI summary.  One row per fiscal month, quarter and year from
+-- the first deal to the as-of day (the current period runs to the as-of
+-- day).  Deals count in the period they closed in (lead conversion: the
+-- period they were created in); money from marketing spend, market size and
+-- quotas is prorated by days to the period.
+--
+--   revenue, deals_won, win_rate, avg_deal_size   deals closed in the period
+--   revenue_growth      period_growth(revenue) over the grain's periods
+--   lead_conversion     conversion_rate of the deals created in the period
+--   acv                 acv(amount, contract_term) of the deals won
+--   clv                 clv(customer_id, amount, closed_at) of the deals won
+--   cac                 marketing spend / customers acquired in the period
+--   customer_retention, customer_churn, rep_retention
+--                       retention_rate / churn_rate of [acquired_on,
+--                       churned_on) and [hired_on, left_on) over the period
+--   mrr                 MRR of the subscriptions active on the period's last day
+--   market_share        revenue / market size (NULL when the market figure is
+--                       below the revenue: the market data is incomplete)
+--   avg_ramp_time       avg_ramp_time of the reps hired in the period
+--   referrals_per_rep   customers acquired through a rep's referral / reps
+--                       active on the period's last day
+--   quota_attainment    revenue / quota
+
+CREATE VIEW sales_kpi.kpi_summary WITH (security_invoker = true) AS
+WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
+grains AS (SELECT * FROM (VALUES ('month'), ('quarter'), ('year')) AS g(grain)),
+ds AS MATERIALIZED (SELECT * FROM sales_kpi.deal_state),
+months AS (
+    SELECT m
+    FROM f, generate_series(date_trunc('month', least((SELECT min(created_at) FROM sales_kpi.deals), f.as_of_end - interval '1 day')),
+                            f.as_of_end - interval '1 day', interval '1 month') AS m
+),
+p AS (
+    SELECT x.grain, x.period_start, x.period_label,
+           least(CASE x.grain WHEN 'month' THEN x.period_start + interval '1 month'
+                              WHEN 'quarter' THEN x.period_start + interval '3 months'
+                              ELSE x.period_start + interval '1 year' END, f.as_of + 1)::date AS period_end
+    FROM f, (SELECT g.grain, @extschema@.fiscal_period_start(m, g.grain) AS period_start,
+                    @extschema@.fiscal_period_label(m, g.grain) AS period_label
+             FROM months, grains g GROUP BY 1, 2, 3) AS x
+),
+closed AS (
+    SELECT g.grain, @extschema@.fiscal_period_start(ds.closed_at, g.grain) AS period_start,
+           sum(ds.amount) FILTER (WHERE ds.outcome = 'won') AS revenue,
+           count(*) FILTER (WHERE ds.outcome = 'won') AS deals_won,
+           @extschema@.win_rate(ds.stage) AS win_rate,
+           round(avg(ds.amount) FILTER (WHERE ds.outcome = 'won'), 2) AS avg_deal_size,
+           round(@extschema@.acv(ds.amount, ds.contract_term) FILTER (WHERE ds.outcome = 'won'), 2) AS acv,
+           round(@extschema@.clv(ds.customer_id, ds.amount, ds.closed_at) FILTER (WHERE ds.outcome = 'won'), 2) AS clv
+    FROM ds CROSS JOIN grains g
+    WHERE ds.outcome <> 'open'
+    GROUP BY 1, 2
+),
+created AS (
+    SELECT g.grain, @extschema@.fiscal_period_start(ds.created_at, g.grain) AS period_start,
+           @extschema@.conversion_rate(ds.stage) AS lead_conversion
+    FROM ds CROSS JOIN grains g
+    GROUP BY 1, 2
+),
+acquired AS (
+    SELECT g.grain, @extschema@.fiscal_period_start(c.acquired_on, g.grain) AS period_start,
+           count(*) AS new_customers,
+           count(*) FILTER (WHERE c.referred_by_rep_id IS NOT NULL) AS referrals
+    FROM sales_kpi.customers c CROSS JOIN grains g CROSS JOIN f
+    WHERE c.acquired_on <= f.as_of
+    GROUP BY 1, 2
+),
+hired AS (
+    SELECT g.grain, @extschema@.fiscal_period_start(r.hired_on, g.grain) AS period_start,
+           @extschema@.avg_ramp_time(r.hired_on, r.first_contact_at)
+               FILTER (WHERE r.first_contact_at < f.as_of_end) AS avg_ramp_time
+    FROM sales_kpi.reps r CROSS JOIN grains g CROSS JOIN f
+    WHERE r.hired_on <= f.as_of
+    GROUP BY 1, 2
+),
+per_period AS (
+    SELECT p.grain, p.period_start,
+           (SELECT @extschema@.retention_rate(daterange(c.acquired_on, c.churned_on), daterange(p.period_start, p.period_end))
+              FROM sales_kpi.customers c WHERE c.acquired_on < p.period_end) AS customer_retention,
+           (SELECT @extschema@.churn_rate(daterange(c.acquired_on, c.churned_on), daterange(p.period_start, p.period_end))
+              FROM sales_kpi.customers c WHERE c.acquired_on < p.period_end) AS customer_churn,
+           (SELECT @extschema@.retention_rate(daterange(r.hired_on, r.left_on), daterange(p.period_start, p.period_end))
+              FROM sales_kpi.reps r WHERE r.hired_on < p.period_end) AS rep_retention,
+           (SELECT count(*) FROM sales_kpi.reps r
+             WHERE daterange(r.hired_on, r.left_on) @> (p.period_end - 1)) AS active_reps,
+           (SELECT coalesce(sum(s.mrr), 0) FROM sales_kpi.subscriptions s
+             WHERE s.active @> (p.period_end - 1)) AS mrr,
+           (SELECT sum(sales_kpi.prorate(m.amount, m.period, daterange(p.period_start, p.period_end)))
+              FROM sales_kpi.marketing_spend m WHERE m.period && daterange(p.period_start, p.period_end)) AS spend,
+           (SELECT sum(sales_kpi.prorate(m.amount, m.period, daterange(p.period_start, p.period_end)))
+              FROM sales_kpi.market_size m WHERE m.period && daterange(p.period_start, p.period_end)) AS market,
+           (SELECT sum(sales_kpi.prorate(q.amount, q.period, daterange(p.period_start, p.period_end)))
+              FROM sales_kpi.quotas q WHERE q.period && daterange(p.period_start, p.period_end)) AS quota
+    FROM p
+)
+SELECT p.grain,
+       p.period_start,
+       p.period_end,
+       p.period_label,
+       coalesce(c.revenue, 0) AS revenue,
+       @extschema@.period_growth(coalesce(c.revenue, 0)) OVER (PARTITION BY p.grain ORDER BY p.period_start) AS revenue_growth,
+       coalesce(c.deals_won, 0) AS deals_won,
+       c.win_rate,
+       cr.lead_conversion,
+       c.avg_deal_size,
+       c.acv,
+       c.clv,
+       round(@extschema@.cac(round(pp.spend, 2), coalesce(a.new_customers, 0)), 2) AS cac,
+       pp.customer_retention,
+       pp.customer_churn,
+       pp.mrr,
+       CASE WHEN pp.market >= coalesce(c.revenue, 0)
+            THEN @extschema@.market_share(coalesce(c.revenue, 0), pp.market) END AS market_share,
+       pp.rep_retention,
+       h.avg_ramp_time,
+       round((extract(epoch FROM h.avg_ramp_time) / 86400)::numeric, 2) AS avg_ramp_days,
+       coalesce(a.referrals, 0)::float8 / nullif(pp.active_reps, 0) AS referrals_per_rep,
+       @extschema@.quota_attainment(coalesce(c.revenue, 0), pp.quota) AS quota_attainment,
+       (SELECT as_of FROM f) AS as_of
+FROM p
+JOIN per_period pp USING (grain, period_start)
+LEFT JOIN closed c USING (grain, period_start)
+LEFT JOIN created cr USING (grain, period_start)
+LEFT JOIN acquired a USING (grain, period_start)
+LEFT JOIN hired h USING (grain, period_start);
+COMMENT ON VIEW sales_kpi.kpi_summary IS
+    'KPI summary dashboard: per fiscal month, quarter and year, revenue, growth, win rate, conversion, deal size, ACV, CLV, CAC, retention, churn, MRR, market share, rep retention, ramp time, referrals, quota attainment';
+COMMENT ON COLUMN sales_kpi.kpi_summary.grain IS 'month, quarter or year (fiscal)';
+COMMENT ON COLUMN sales_kpi.kpi_summary.period_start IS 'First day of the period';
+COMMENT ON COLUMN sales_kpi.kpi_summary.period_end IS 'Day after the period, or after the as-of day for the current period';
+COMMENT ON COLUMN sales_kpi.kpi_summary.period_label IS 'FY2026, FY2026-Q1 or FY2026-M01';
+COMMENT ON COLUMN sales_kpi.kpi_summary.revenue IS 'Amount of deals won in the period';
+COMMENT ON COLUMN sales_kpi.kpi_summary.revenue_growth IS 'Revenue growth over the previous period of the grain';
+COMMENT ON COLUMN sales_kpi.kpi_summary.deals_won IS 'Deals won in the period';
+COMMENT ON COLUMN sales_kpi.kpi_summary.win_rate IS 'Won / (won + lost), deals closed in the period';
+COMMENT ON COLUMN sales_kpi.kpi_summary.lead_conversion IS 'Won / all, deals created in the period';
+COMMENT ON COLUMN sales_kpi.kpi_summary.avg_deal_size IS 'Mean won amount';
+COMMENT ON COLUMN sales_kpi.kpi_summary.acv IS 'Annual contract value of the deals won';
+COMMENT ON COLUMN sales_kpi.kpi_summary.clv IS 'Customer lifetime value from the deals won';
+COMMENT ON COLUMN sales_kpi.kpi_summary.cac IS 'Marketing spend / customers acquired';
+COMMENT ON COLUMN sales_kpi.kpi_summary.customer_retention IS 'Customers active on the first day still active on the last';
+COMMENT ON COLUMN sales_kpi.kpi_summary.customer_churn IS 'Customers active on the first day gone by the last';
+COMMENT ON COLUMN sales_kpi.kpi_summary.mrr IS 'Monthly recurring revenue on the last day';
+COMMENT ON COLUMN sales_kpi.kpi_summary.market_share IS 'Revenue / market size';
+COMMENT ON COLUMN sales_kpi.kpi_summary.rep_retention IS 'Reps employed on the first day still employed on the last';
+COMMENT ON COLUMN sales_kpi.kpi_summary.avg_ramp_time IS 'Mean ramp time of the reps hired in the period';
+COMMENT ON COLUMN sales_kpi.kpi_summary.avg_ramp_days IS 'avg_ramp_time in days';
+COMMENT ON COLUMN sales_kpi.kpi_summary.referrals_per_rep IS 'Referred customers acquired / active reps';
+COMMENT ON COLUMN sales_kpi.kpi_summary.quota_attainment IS 'Revenue / quota (prorated by days)';
+COMMENT ON COLUMN sales_kpi.kpi_summary.as_of IS 'The as-of day';

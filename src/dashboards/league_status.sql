@@ -1,0 +1,83 @@
+-- Dashboard: League status (home).  One view, one row per tile or list
+-- entry, told apart by `section`:
+--   year_to_date       won revenue this fiscal year against the quota to date
+--   forecast           won revenue + weighted open pipeline against the
+--                      full-year quota
+--   largest_open_deal  the 5 largest open deals
+--   largest_won_deal   the 5 largest deals won this fiscal year
+--   top_rep            the 10 reps with the highest quota attainment to date
+-- Quotas are prorated by days to the part of their period inside the window.
+
+CREATE VIEW sales_kpi.league_status WITH (security_invoker = true) AS
+WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
+ds AS MATERIALIZED (SELECT * FROM sales_kpi.deal_state),
+won AS (
+    SELECT ds.* FROM ds CROSS JOIN f
+    WHERE ds.outcome = 'won' AND ds.closed_at >= f.year_start
+),
+quota AS (
+    SELECT q.rep_id,
+           sum(sales_kpi.prorate(q.amount, q.period, daterange(f.year_start, f.as_of + 1))) AS to_date,
+           sum(sales_kpi.prorate(q.amount, q.period, daterange(f.year_start, f.year_end))) AS full_year
+    FROM sales_kpi.quotas q CROSS JOIN f
+    WHERE q.period && daterange(f.year_start, f.year_end)
+    GROUP BY q.rep_id
+),
+rep_won AS (
+    SELECT rep_id, sum(amount) AS amount FROM won GROUP BY rep_id
+),
+totals AS (
+    SELECT (SELECT coalesce(sum(amount), 0) FROM won) AS won_revenue,
+           (SELECT coalesce(sum(ds.amount * ds.probability), 0) FROM ds
+             WHERE ds.outcome = 'open') AS weighted_pipeline,
+           (SELECT sum(to_date) FROM quota) AS quota_to_date,
+           (SELECT sum(full_year) FROM quota) AS quota_full_year
+)
+SELECT 'year_to_date'::text AS section, 1::bigint AS rank, NULL::bigint AS item_id,
+       f.year_label || ' to date' AS label,
+       t.won_revenue AS amount, round(t.quota_to_date, 2) AS target,
+       @extschema@.quota_attainment(t.won_revenue, t.quota_to_date) AS attainment,
+       f.year_start AS period_start, f.as_of
+FROM totals t CROSS JOIN f
+UNION ALL
+SELECT 'forecast', 1, NULL, f.year_label || ' forecast (won + weighted pipeline)',
+       round(t.won_revenue + t.weighted_pipeline, 2), round(t.quota_full_year, 2),
+       @extschema@.quota_attainment(t.won_revenue + t.weighted_pipeline, t.quota_full_year),
+       f.year_start, f.as_of
+FROM totals t CROSS JOIN f
+UNION ALL
+SELECT 'largest_open_deal', x.rank, x.deal_id, x.label, x.amount, NULL, NULL, NULL, x.as_of
+FROM (SELECT row_number() OVER (ORDER BY ds.amount DESC NULLS LAST, ds.deal_id) AS rank, ds.deal_id,
+             coalesce(ds.name, c.name, 'deal ' || ds.deal_id) AS label, ds.amount, ds.as_of
+      FROM ds LEFT JOIN sales_kpi.customers c USING (customer_id)
+      WHERE ds.outcome = 'open' AND ds.amount IS NOT NULL) x
+WHERE x.rank <= 5
+UNION ALL
+SELECT 'largest_won_deal', x.rank, x.deal_id, x.label, x.amount, NULL, NULL, x.year_start, x.as_of
+FROM (SELECT row_number() OVER (ORDER BY w.amount DESC NULLS LAST, w.deal_id) AS rank, w.deal_id,
+             coalesce(w.name, c.name, 'deal ' || w.deal_id) AS label, w.amount, f.year_start, w.as_of
+      FROM won w CROSS JOIN f LEFT JOIN sales_kpi.customers c USING (customer_id)
+      WHERE w.amount IS NOT NULL) x
+WHERE x.rank <= 5
+UNION ALL
+SELECT 'top_rep', x.rank, x.rep_id, x.name, x.amount, x.target, x.attainment, x.year_start, x.as_of
+FROM (SELECT row_number() OVER (ORDER BY @extschema@.quota_attainment(coalesce(w.amount, 0), q.to_date) DESC NULLS LAST,
+                                         w.amount DESC NULLS LAST, r.rep_id) AS rank,
+             r.rep_id, r.name, coalesce(w.amount, 0) AS amount, round(q.to_date, 2) AS target,
+             @extschema@.quota_attainment(coalesce(w.amount, 0), q.to_date) AS attainment, f.year_start, f.as_of
+      FROM sales_kpi.reps r CROSS JOIN f
+      LEFT JOIN rep_won w USING (rep_id)
+      LEFT JOIN quota q USING (rep_id)
+      WHERE r.hired_on <= f.as_of AND (r.left_on IS NULL OR r.left_on > f.as_of)) x
+WHERE x.rank <= 10;
+COMMENT ON VIEW sales_kpi.league_status IS
+    'League status (home) dashboard: year-to-date revenue and forecast against quota, largest open and won deals, top reps; one row per tile or list entry';
+COMMENT ON COLUMN sales_kpi.league_status.section IS 'year_to_date, forecast, largest_open_deal, largest_won_deal or top_rep';
+COMMENT ON COLUMN sales_kpi.league_status.rank IS 'Position within the section, from 1';
+COMMENT ON COLUMN sales_kpi.league_status.item_id IS 'deal_id or rep_id of a list entry';
+COMMENT ON COLUMN sales_kpi.league_status.label IS 'What the row shows';
+COMMENT ON COLUMN sales_kpi.league_status.amount IS 'Revenue, forecast or deal amount';
+COMMENT ON COLUMN sales_kpi.league_status.target IS 'Quota (prorated by days) the amount is measured against';
+COMMENT ON COLUMN sales_kpi.league_status.attainment IS 'amount / target';
+COMMENT ON COLUMN sales_kpi.league_status.period_start IS 'First day of the fiscal year';
+COMMENT ON COLUMN sales_kpi.league_status.as_of IS 'The as-of day';

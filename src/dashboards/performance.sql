@@ -1,0 +1,39 @@
+-- Dashboard: Performance.  Won deals, won revenue, win rate and average deal
+-- size over the deals closed this fiscal year to date, by region (of the
+-- rep), by customer segment and by product.  Missing values show as
+-- '(none)'.
+
+CREATE VIEW sales_kpi.performance WITH (security_invoker = true) AS
+WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
+closed AS (
+    SELECT ds.*, coalesce(r.region, '(none)') AS region, coalesce(c.segment, '(none)') AS segment,
+           coalesce(p.name, '(none)') AS product
+    FROM sales_kpi.deal_state ds
+    CROSS JOIN f
+    JOIN sales_kpi.reps r USING (rep_id)
+    LEFT JOIN sales_kpi.customers c USING (customer_id)
+    LEFT JOIN sales_kpi.products p USING (product_id)
+    WHERE ds.outcome <> 'open' AND ds.closed_at >= f.year_start
+)
+SELECT CASE WHEN GROUPING(region) = 0 THEN 'region'
+            WHEN GROUPING(segment) = 0 THEN 'segment'
+            ELSE 'product' END AS dimension,
+       coalesce(region, segment, product) AS dimension_value,
+       count(*) FILTER (WHERE outcome = 'won') AS won_deals,
+       coalesce(sum(amount) FILTER (WHERE outcome = 'won'), 0) AS won_revenue,
+       @extschema@.win_rate(stage) AS win_rate,
+       round(avg(amount) FILTER (WHERE outcome = 'won'), 2) AS avg_deal_size,
+       (SELECT year_start FROM f) AS period_start,
+       (SELECT as_of FROM f) AS as_of
+FROM closed
+GROUP BY GROUPING SETS ((region), (segment), (product));
+COMMENT ON VIEW sales_kpi.performance IS
+    'Performance dashboard: won deals and win rate this fiscal year by region, customer segment and product';
+COMMENT ON COLUMN sales_kpi.performance.dimension IS 'region, segment or product';
+COMMENT ON COLUMN sales_kpi.performance.dimension_value IS 'The region, segment or product name; (none) when missing';
+COMMENT ON COLUMN sales_kpi.performance.won_deals IS 'Deals won this fiscal year';
+COMMENT ON COLUMN sales_kpi.performance.won_revenue IS 'Amount won this fiscal year';
+COMMENT ON COLUMN sales_kpi.performance.win_rate IS 'Won / (won + lost) this fiscal year';
+COMMENT ON COLUMN sales_kpi.performance.avg_deal_size IS 'Mean won amount';
+COMMENT ON COLUMN sales_kpi.performance.period_start IS 'First day of the fiscal year';
+COMMENT ON COLUMN sales_kpi.performance.as_of IS 'The as-of day';
