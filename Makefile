@@ -23,7 +23,8 @@ DATA_built  = sales_kpi--$(EXTVERSION).sql
 
 REGRESS     = stage_outcome win_rate conversion_rate time_in_pipeline \
               sales_cycle_length ramp_time clv acv pipeline_velocity retention \
-              window_functions scalars fiscal errors differential parallel
+              window_functions scalars fiscal errors differential parallel \
+              dashboards dashboard_security
 REGRESS_OPTS = --inputdir=. --load-extension=sales_kpi
 
 PG_CFLAGS   = -Wall -Wmissing-prototypes

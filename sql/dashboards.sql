@@ -1,0 +1,144 @@
+--
+-- Every dashboard on a small hand-built data set (fixtures/dashboard_data.sql),
+-- as of 2024-06-30, calendar fiscal year.  The comments give each number
+-- worked out by hand.  The data is removed at the end.
+--
+\i sql/fixtures/dashboard_data.sql
+
+-- As of 2024-06-30, deal 7 (won on 2024-07-10) is still in Proposal; deal 6
+-- was lost, reopened and won; deals 3 and 7 sit in Proposal longer than its
+-- 10 days (stalled), deal 5 in Prospecting 11 of its 30 days.
+SELECT deal_id, stage, stage_entered_at::date, outcome, closed_at::date, probability, stalled
+FROM sales_kpi.deal_state ORDER BY deal_id;
+
+-- Pipeline.  Ann: open deals 3 and 7 (2000 + 800, weighted 0.5 each: 1400);
+-- won 1 of 2 closed this year (0.5), deal size 1000, cycle 30 days; open
+-- deals in the pipeline 61 and 16 days (38 days 12 hours); velocity
+-- 2 x 1000 x 0.5 / 30 = 33.33.  Bob: open deal 5 (400 x 0.25 = 100), won 1
+-- of 1 (3000 in 30 days), open 11 days, velocity 1 x 3000 x 1 / 30 = 100.
+-- Cid (left 2024-05-15, still shown for the year): deal 6, 161 days,
+-- nothing open: velocity 0.
+SELECT rep_id, rep_name, open_deals, pipeline_value, weighted_pipeline, win_rate, avg_deal_size,
+       avg_sales_cycle, avg_sales_cycle_days, avg_time_in_pipeline, avg_time_in_pipeline_days,
+       stalled_deals, pipeline_velocity
+FROM sales_kpi.pipeline ORDER BY rep_id;
+
+-- League status.  Won this year: 1000 + 3000 + 600 = 4600 against the
+-- quotas of Q1 and Q2 (3000 + 3000 + 2000 + 1000 + 1000 = 10000): 0.46.
+-- Forecast: 4600 + weighted pipeline 1000 + 100 + 400 = 6100 against the
+-- full-year quotas (10000 + Q3's 3000 + 2000 = 15000).  Top reps (those
+-- still employed): Bob 3000 / 2000 = 1.5, Ann 1000 / 6000.
+SELECT section, rank, item_id, label, amount, target, attainment, period_start
+FROM sales_kpi.league_status ORDER BY section, rank;
+
+-- Team activity, April-June.  Ann: tasks 3, 4 and 9 (task 9 was completed
+-- only after the as-of day), completed 1; overdue 4, 5 (from March) and 9;
+-- 1 call, 1 email; 5 activities.  Bob: 1 task (due in July: not overdue),
+-- 1 meeting.  Cid: his call was in January.
+SELECT rep_id, rep_name, tasks_total, tasks_completed, tasks_overdue, calls, emails, meetings,
+       activities_total, period_start
+FROM sales_kpi.team_activity ORDER BY rep_id;
+
+-- Performance, deals closed this year: 1 (won 1000, North, Enterprise,
+-- Suite), 2 (lost, North, SMB, Setup), 4 (won 3000, North, SMB, Suite),
+-- 6 (won 600, South, SMB, Suite).
+SELECT dimension, dimension_value, won_deals, won_revenue, win_rate, avg_deal_size
+FROM sales_kpi.performance ORDER BY dimension, dimension_value;
+
+-- Stage analysis.  Prospecting: 7 visits, deal 5 still in it, 6 moved on,
+-- 2 of them to Closed Lost (deals 2 and 6); time in stage 10, 10 days less
+-- the hour of the start of daylight saving time (deal 2), 40, 10, 11 (deal
+-- 5, so far), 30 days 1 hour (deal 6 across the end of daylight saving
+-- time) and 5 days: 2784 hours / 7 = 16 days 13:42:51.428571;
+-- 4 of 7 moved on to Proposal.  Proposal: deals 1 (20 days), 3 (21 so far),
+-- 4 (20), 6 (40 days less the hour of the start of daylight saving time) and
+-- 7 (11 so far): 2687 hours / 5 = 22 days 09:24; 3 of 5 moved on to Closed
+-- Won; deals 3 and 7 are stalled.  Closed Lost: deal 2 is in it, deal 6 was
+-- reopened (moved on, but not to a later stage).
+SELECT stage, pipeline_order, entered, deals_entered, in_stage_now, moved_on, lost_from_stage,
+       avg_time_in_stage, avg_time_in_stage_days, conversion_to_next, stalled_deals
+FROM sales_kpi.stage_analysis ORDER BY pipeline_order;
+
+-- Leaderboard, April-June.  Bob: won 3000 of quota 2000 (1.5), deals 4 and 5
+-- generated 3400, deal 5 open (400), 2 activities.  Cid: won deal 6 (600 of
+-- 1000, 161 days).  Ann: nothing won, generated and open 2800 (deals 3, 7),
+-- 5 activities.  East: 3000 of 5000, West 600 of 1000: both 0.6, East first
+-- on revenue.
+SELECT level, entity_id, name, team, rank, quota_attainment, won_revenue, quota, deals_won,
+       avg_sales_cycle, avg_sales_cycle_days, pipeline_generated, open_pipeline, activities
+FROM sales_kpi.leaderboard ORDER BY level, rank;
+
+-- KPI summary by fiscal quarter and year (computed by hand in the notes of
+-- this file's commit): e.g. FY2024-Q2 revenue 600 + 3000 = 3600, growth
+-- (3600 - 1000) / 1000 = 2.6, lead conversion 1 of 4 created, ACV 1500 (a
+-- 3000 two-year term; deal 6 has none), CLV 1800 (two customers, one
+-- purchase each), CAC NULL (no customer acquired), retention 1 (Acme and
+-- Bolt stay), MRR 100 + 125, market share 3600 / 30000 (half of the
+-- half-year market), rep retention 2 of 3 (Cid left), Bob's ramp 20 days,
+-- quota attainment 3600 / 6000.
+SELECT period_label, period_start, period_end, revenue, revenue_growth, deals_won, win_rate, lead_conversion,
+       avg_deal_size, acv, clv, cac, customer_retention, customer_churn, mrr, market_share,
+       rep_retention, avg_ramp_time, avg_ramp_days, referrals_per_rep, quota_attainment
+FROM sales_kpi.kpi_summary WHERE grain <> 'month' ORDER BY grain, period_start;
+-- Monthly revenue: February 1000, April 600, May 3000.
+SELECT period_label, revenue, revenue_growth FROM sales_kpi.kpi_summary WHERE grain = 'month' ORDER BY period_start;
+
+-- Alerts.  Not breached: win rate 1 >= 0.9 (target 1), West at 0.6 >= 0.5
+-- (target 5).  Breached: quota attainment 0.6 < 0.8 (2), FY revenue
+-- 4600 < 5000 (3), Ann's 2 stalled deals > 1 (4), both teams at 0.6 < 0.7
+-- (6), Bob's 2 activities < 5 (7).
+SELECT target_id, kpi, scope, scope_id, grain, value, threshold, direction, gap
+FROM sales_kpi.kpi_alerts ORDER BY target_id, scope_id;
+
+-- The same day reproduced later: as of 2024-03-31 deal 7 did not exist yet,
+-- and Cid was still there.
+SET sales_kpi.as_of = '2024-03-31';
+SELECT rep_id, open_deals, win_rate, stalled_deals FROM sales_kpi.pipeline ORDER BY rep_id;
+SET sales_kpi.as_of = '2024-06-30';
+
+-- The materialized twins: refreshed, they hold exactly the live rows.
+SELECT view_name, rows, error FROM sales_kpi.refresh_dashboards();
+SELECT (SELECT count(*) FROM (SELECT * FROM sales_kpi.league_status EXCEPT SELECT * FROM sales_kpi.league_status_mv) x)
+     + (SELECT count(*) FROM (SELECT * FROM sales_kpi.pipeline EXCEPT SELECT * FROM sales_kpi.pipeline_mv) x)
+     + (SELECT count(*) FROM (SELECT * FROM sales_kpi.team_activity EXCEPT SELECT * FROM sales_kpi.team_activity_mv) x)
+     + (SELECT count(*) FROM (SELECT * FROM sales_kpi.performance EXCEPT SELECT * FROM sales_kpi.performance_mv) x)
+     + (SELECT count(*) FROM (SELECT * FROM sales_kpi.stage_analysis EXCEPT SELECT * FROM sales_kpi.stage_analysis_mv) x)
+     + (SELECT count(*) FROM (SELECT * FROM sales_kpi.leaderboard EXCEPT SELECT * FROM sales_kpi.leaderboard_mv) x)
+     + (SELECT count(*) FROM (SELECT * FROM sales_kpi.kpi_summary EXCEPT SELECT * FROM sales_kpi.kpi_summary_mv) x)
+     + (SELECT count(*) FROM (SELECT * FROM sales_kpi.kpi_alerts EXCEPT SELECT * FROM sales_kpi.kpi_alerts_mv) x)
+       AS live_rows_missing_from_twins;
+
+-- A refresh in which one view fails: the others refresh, the failed one
+-- keeps its last snapshot.  (Dropping the unique index makes a concurrent
+-- refresh impossible.)
+BEGIN;
+INSERT INTO sales_kpi.deals (deal_id, rep_id, stage, amount, created_at) VALUES (8, 2, 'Proposal', 700, '2024-06-29');
+DROP INDEX sales_kpi.pipeline_mv_key;
+SELECT view_name, rows, error FROM sales_kpi.refresh_dashboards();
+SELECT 'pipeline_mv (kept)' AS twin, open_deals FROM sales_kpi.pipeline_mv WHERE rep_id = 2
+UNION ALL
+SELECT 'leaderboard_mv (refreshed)', (SELECT count(*) FROM sales_kpi.deal_state WHERE rep_id = 2 AND outcome = 'open')
+WHERE (SELECT open_pipeline FROM sales_kpi.leaderboard_mv WHERE level = 'rep' AND entity_id = '2') = 1100;
+ROLLBACK;
+
+-- Scheduling needs pg_cron, which this database does not have.
+SELECT sales_kpi.schedule_refresh();
+SELECT sales_kpi.unschedule_refresh();
+
+-- Constraints reject impossible rows.
+INSERT INTO sales_kpi.deals (deal_id, rep_id, stage, amount, created_at, closed_at) VALUES (9, 1, 'Won', 1, '2024-02-01', '2024-01-01');
+INSERT INTO sales_kpi.deals (deal_id, rep_id, stage, amount, probability, created_at) VALUES (9, 1, 'Open', 1, 1.5, '2024-02-01');
+INSERT INTO sales_kpi.deals (deal_id, rep_id, stage, amount, created_at) VALUES (9, 1, 'Open', -1, '2024-02-01');
+INSERT INTO sales_kpi.quotas (rep_id, period, amount) VALUES (1, '[2024-03-01,2024-05-01)', 10);
+INSERT INTO sales_kpi.activities (activity_id, rep_id, kind, created_at) VALUES (99, 1, 'lunch', '2024-01-01');
+INSERT INTO sales_kpi.kpi_targets (target_id, kpi, threshold, direction) VALUES (99, 'happiness', 1, 'at_least');
+
+-- An invalid as-of day is reported when a dashboard is read.
+SET sales_kpi.as_of = 'yesterday-ish';
+SELECT count(*) FROM sales_kpi.pipeline;
+RESET sales_kpi.as_of;
+
+TRUNCATE sales_kpi.kpi_targets, sales_kpi.subscriptions, sales_kpi.market_size, sales_kpi.marketing_spend,
+         sales_kpi.quotas, sales_kpi.activities, sales_kpi.deal_stage_history, sales_kpi.deals,
+         sales_kpi.products, sales_kpi.customers, sales_kpi.reps, sales_kpi.stages;
+SELECT view_name, rows, error FROM sales_kpi.refresh_dashboards();
