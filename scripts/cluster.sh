@@ -58,15 +58,18 @@ start() {
     as_server "$bindir/initdb" -D "$data" -U postgres --auth=trust \
       --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; exit 1; }
-    cat >>"$data/postgresql.conf" <<EOF
-
-# sales_kpi throwaway cluster
-listen_addresses = ''
+    echo "include 'sales_kpi.conf'" >>"$data/postgresql.conf"
+  fi
+  # The cluster's own settings, rewritten at every start; a change restarts.
+  conf=$(cat <<EOF
+# sales_kpi throwaway cluster (written by scripts/cluster.sh)
+listen_addresses = '${SALES_KPI_LISTEN:-}'
 unix_socket_directories = '$sock'
 port = $port
 shared_preload_libraries = 'pg_cron'
 cron.database_name = '$dbname'
-max_worker_processes = 16
+cron.use_background_workers = on
+max_worker_processes = 24
 max_parallel_workers = 8
 max_parallel_workers_per_gather = 2
 shared_buffers = 512MB
@@ -78,6 +81,13 @@ full_page_writes = off
 log_min_messages = warning
 timezone = 'UTC'
 EOF
+)
+  if [ "$(cat "$data/sales_kpi.conf" 2>/dev/null)" != "$conf" ]; then
+    printf '%s\n' "$conf" >"$data/sales_kpi.conf"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres: "$data/sales_kpi.conf"; fi
+    if running; then
+      as_server "$bindir/pg_ctl" -D "$data" -m fast -w restart -l "$dir/server.log" >/dev/null
+    fi
   fi
   if ! running; then
     as_server "$bindir/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null ||

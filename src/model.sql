@@ -21,7 +21,7 @@ CREATE TABLE sales_kpi.reps (
     login             name UNIQUE,
     team              text,
     region            text,
-    manager_id        bigint REFERENCES sales_kpi.reps,
+    manager_id        bigint REFERENCES sales_kpi.reps DEFERRABLE INITIALLY DEFERRED,
     hired_on          date NOT NULL,
     left_on           date,
     first_contact_at  timestamptz,

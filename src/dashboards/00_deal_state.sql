@@ -39,6 +39,14 @@ CROSS JOIN LATERAL (SELECT @extschema@.stage_outcome(d.stage_as_of) AS outcome) 
 LEFT JOIN sales_kpi.stages s ON @extschema@.stage_normalize(s.name) = @extschema@.stage_normalize(d.stage_as_of);
 COMMENT ON VIEW sales_kpi.deal_state IS
     'Every deal as of sales_kpi.as_of(): stage, outcome, stage entry, close, probability and whether it is stalled';
+COMMENT ON COLUMN sales_kpi.deal_state.deal_id IS 'Deal';
+COMMENT ON COLUMN sales_kpi.deal_state.rep_id IS 'Rep who owns the deal';
+COMMENT ON COLUMN sales_kpi.deal_state.customer_id IS 'Customer';
+COMMENT ON COLUMN sales_kpi.deal_state.product_id IS 'Product';
+COMMENT ON COLUMN sales_kpi.deal_state.name IS 'Deal name';
+COMMENT ON COLUMN sales_kpi.deal_state.amount IS 'Deal amount';
+COMMENT ON COLUMN sales_kpi.deal_state.created_at IS 'When the deal was created';
+COMMENT ON COLUMN sales_kpi.deal_state.contract_term IS 'Contract [start, end) of a won deal';
 COMMENT ON COLUMN sales_kpi.deal_state.stage IS 'Stage at the end of the as-of day';
 COMMENT ON COLUMN sales_kpi.deal_state.stage_entered_at IS 'When the deal entered that stage';
 COMMENT ON COLUMN sales_kpi.deal_state.outcome IS 'won, lost or open, by stage_outcome()';

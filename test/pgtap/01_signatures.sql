@@ -1,7 +1,7 @@
 -- pgTAP: the extension's functions and aggregates, their signatures, return
 -- types, volatility, strictness, parallel safety and comments.
 BEGIN;
-SELECT plan(53);
+SELECT plan(54);
 
 -- Aggregates and their return types.
 SELECT is_aggregate('public', f, a, f || '(' || array_to_string(a, ', ') || ') is an aggregate')
@@ -56,7 +56,16 @@ SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sales_kpi'
-  WHERE p.proparallel <> 's' $$, 'every function and aggregate is PARALLEL SAFE');
+  WHERE p.proparallel <> 's'
+    AND p.oid NOT IN ('sales_kpi.refresh_dashboards()'::regprocedure, 'sales_kpi.schedule_refresh(text)'::regprocedure,
+                      'sales_kpi.unschedule_refresh()'::regprocedure) $$,
+  'every function and aggregate is PARALLEL SAFE, but for the refresh and scheduling functions');
+SELECT is_empty($$
+  SELECT p.oid::regprocedure::text FROM pg_proc p
+  WHERE p.oid IN ('sales_kpi.refresh_dashboards()'::regprocedure, 'sales_kpi.schedule_refresh(text)'::regprocedure,
+                  'sales_kpi.unschedule_refresh()'::regprocedure)
+    AND (p.proparallel <> 'u' OR p.provolatile <> 'v') $$,
+  'the refresh and scheduling functions, which write, are VOLATILE and PARALLEL UNSAFE');
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
