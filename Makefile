@@ -57,7 +57,7 @@ $(DATA_built): $(SQL_PARTS) sales_kpi.control
 
 CLUSTER = scripts/cluster.sh
 
-.PHONY: deps build-install cluster demo test regress pgtap stop-cluster destroy-cluster
+.PHONY: deps build-install cluster demo test bench regress pgtap stop-cluster destroy-cluster
 
 deps:
 	@scripts/deps.sh
@@ -92,3 +92,10 @@ destroy-cluster:
 
 print-pg-config:
 	@echo $(PG_CONFIG)
+
+# Benchmark: make bench [ROWS=10000000] [REPS=1000] [RUNS=5]
+bench: cluster
+	@ROWS=$(ROWS) REPS=$(REPS) RUNS=$(RUNS) bench/run
+ROWS ?= 10000000
+REPS ?= 1000
+RUNS ?= 5

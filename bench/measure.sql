@@ -1,0 +1,86 @@
+-- The measurement: every query of bench/queries.sql, interleaved, :runs
+-- times each, serially and with 2 parallel workers (grouped forms), then the
+-- medians, the ratios against the targets, and a check that each KPI and its
+-- hand-written SQL give the same answer.  Run by bench/run.
+\set ON_ERROR_STOP on
+SET client_min_messages = warning;
+SET jit = off;
+\ir queries.sql
+
+CREATE TEMP TABLE bench_times (kpi text, form text, kind text, mode text, run int, ms float8);
+
+DO $$
+DECLARE
+  m text;
+  r int;
+  b record;
+  t record;
+BEGIN
+  FOREACH m IN ARRAY ARRAY['serial', 'parallel'] LOOP
+    PERFORM set_config('max_parallel_workers_per_gather', CASE m WHEN 'serial' THEN '0' ELSE '2' END, false);
+    FOR r IN 1 .. current_setting('bench.runs')::int LOOP
+      FOR b IN SELECT * FROM bench_queries WHERE form = 'grouped' OR m = 'serial' ORDER BY form, kpi, kind LOOP
+        SELECT * INTO t FROM pg_temp.bench_time('SELECT count(v) AS v FROM (' || b.q || ') s');
+        INSERT INTO bench_times VALUES (b.kpi, b.form, b.kind, m, r, t.ms);
+      END LOOP;
+    END LOOP;
+  END LOOP;
+  RESET max_parallel_workers_per_gather;
+END $$;
+
+CREATE TEMP TABLE bench_median AS
+SELECT kpi, form, kind, mode, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms, count(*) AS runs
+FROM bench_times GROUP BY 1, 2, 3, 4;
+
+-- Answers: the KPI and the hand-written SQL agree group by group (row by row
+-- for windows), to 1e-6 relative (the hand SQL rounds intervals and floats
+-- differently).
+CREATE FUNCTION pg_temp.num(float8) RETURNS float8 LANGUAGE sql AS 'SELECT $1';
+CREATE FUNCTION pg_temp.num(numeric) RETURNS float8 LANGUAGE sql AS 'SELECT $1::float8';
+CREATE FUNCTION pg_temp.num(interval) RETURNS float8 LANGUAGE sql AS 'SELECT extract(epoch FROM $1)::float8';
+CREATE TEMP TABLE bench_answers AS
+SELECT k.kpi, k.form, 0::bigint AS compared, 0::bigint AS differing FROM bench_queries k WHERE false;
+DO $$
+DECLARE
+  p record;
+  n bigint;
+  d bigint;
+BEGIN
+  FOR p IN SELECT k.kpi, k.form, k.q AS kq, h.q AS hq FROM bench_queries k
+           JOIN bench_queries h ON h.kpi = k.kpi AND h.form = k.form AND h.kind = 'hand'
+           WHERE k.kind = 'kpi' LOOP
+    EXECUTE format($f$SELECT count(*), count(*) FILTER (WHERE (a.v IS NULL) <> (b.v IS NULL)
+                         OR abs(pg_temp.num(a.v) - pg_temp.num(b.v)) > 1e-6 * greatest(1, abs(pg_temp.num(b.v))))
+                      FROM (%s) a FULL JOIN (%s) b USING (g)$f$, p.kq, p.hq) INTO n, d;
+    INSERT INTO bench_answers VALUES (p.kpi, p.form, n, d);
+  END LOOP;
+END $$;
+
+-- The table: medians in milliseconds and the ratios the targets are about.
+CREATE TEMP TABLE bench_report AS
+WITH s AS (SELECT * FROM bench_median WHERE mode = 'serial'),
+     par AS (SELECT * FROM bench_median WHERE mode = 'parallel')
+SELECT k.kpi, k.form,
+       round(k.ms::numeric, 1) AS kpi_ms,
+       round(h.ms::numeric, 1) AS hand_ms,
+       round(f.ms::numeric, 1) AS floor_ms,
+       round((k.ms / f.ms)::numeric, 2) AS kpi_vs_floor,
+       round((k.ms / h.ms)::numeric, 2) AS kpi_vs_hand,
+       round(pk.ms::numeric, 1) AS kpi_parallel_ms,
+       round((k.ms / pk.ms)::numeric, 2) AS parallel_speedup,
+       a.compared, a.differing,
+       concat_ws(', ',
+         CASE WHEN k.form = 'grouped' AND k.kpi IN ('win_rate', 'conversion_rate') AND k.ms > 1.2 * f.ms THEN 'over 1.2x count(*)' END,
+         CASE WHEN k.form = 'grouped' AND k.kpi IN ('win_rate', 'conversion_rate') AND k.ms > 0.75 * h.ms THEN 'over 0.75x hand SQL' END,
+         CASE WHEN k.form = 'grouped' AND k.kpi IN ('avg_time_in_pipeline', 'sales_cycle_length', 'avg_ramp_time')
+                   AND k.ms > 1.15 * f.ms THEN 'over 1.15x count(*)' END,
+         CASE WHEN k.form = 'grouped' AND k.kpi NOT IN ('win_rate', 'conversion_rate') AND k.ms >= h.ms THEN 'not faster than hand SQL' END,
+         CASE WHEN k.form = 'grouped' AND k.ms / pk.ms < 1.6 THEN 'parallel speedup under 1.6' END,
+         CASE WHEN k.form = 'window' AND k.ms > 1.2 * h.ms THEN 'over 1.2x hand window SQL' END) AS missed
+FROM s k
+JOIN s h ON h.kpi = k.kpi AND h.form = k.form AND h.kind = 'hand'
+JOIN s f ON f.kpi = 'floor' AND f.form = k.form
+LEFT JOIN par pk ON pk.kpi = k.kpi AND pk.form = k.form AND pk.kind = 'kpi'
+JOIN bench_answers a ON a.kpi = k.kpi AND a.form = k.form
+WHERE k.kind = 'kpi' AND k.kpi <> 'floor'
+ORDER BY k.form, k.kpi;
