@@ -13,6 +13,7 @@
 #include "postgres.h"
 
 #include "sales_kpi.h"
+#include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/fmgrprotos.h"
@@ -169,4 +170,42 @@ datum_text(Datum value, Oid type)
 
 	getTypeOutputInfo(type, &typoutput, &isvarlena);
 	return OidOutputFunctionCall(typoutput, value);
+}
+
+/*
+ * Append numeric.c's serialization of a sum state (0 for none) to buf, as a
+ * length and the bytes, for aggregates that embed such a state in theirs.
+ */
+void
+send_numeric_state(StringInfo buf, FunctionCallInfo fcinfo, Datum state)
+{
+	bool		isnull;
+	bytea	   *bytes;
+
+	if (state == 0)
+	{
+		pq_sendint32(buf, 0);
+		return;
+	}
+	bytes = DatumGetByteaPP(call_numeric_agg(numeric_avg_serialize, fcinfo, state, false,
+											 (Datum) 0, true, &isnull));
+	pq_sendint32(buf, VARSIZE_ANY_EXHDR(bytes));
+	pq_sendbytes(buf, VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
+}
+
+/* Read back what send_numeric_state() wrote: a sum state, or 0 for none. */
+Datum
+recv_numeric_state(StringInfo buf, FunctionCallInfo fcinfo)
+{
+	int			len = pq_getmsgint(buf, 4);
+	bytea	   *bytes;
+	bool		isnull;
+
+	if (len <= 0)
+		return (Datum) 0;
+	bytes = palloc(VARHDRSZ + len);
+	SET_VARSIZE(bytes, VARHDRSZ + len);
+	pq_copymsgbytes(buf, VARDATA(bytes), len);
+	return call_numeric_agg(numeric_avg_deserialize, fcinfo, PointerGetDatum(bytes), false,
+							(Datum) 0, true, &isnull);
 }

@@ -122,7 +122,6 @@ PG_FUNCTION_INFO_V1(clv_trans);
 Datum
 clv_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = agg_context_or_error(fcinfo, "clv_trans");
 	ClvState   *state = PG_ARGISNULL(0) ? NULL : (ClvState *) PG_GETARG_POINTER(0);
 	int64		id;
 	Datum		amount;
@@ -130,7 +129,7 @@ clv_trans(PG_FUNCTION_ARGS)
 	bool		isnull;
 
 	if (state == NULL)
-		state = clv_state_new(aggcontext, 64);
+		state = clv_state_new(agg_context_or_error(fcinfo, "clv_trans"), 64);
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		PG_RETURN_POINTER(state);
@@ -218,18 +217,7 @@ clv_serialize(PG_FUNCTION_ARGS)
 		pq_sendint64(&buf, c->last_at);
 		pq_sendint32(&buf, c->purchases);
 	}
-	if (state->amounts != 0)
-	{
-		bool		isnull;
-		bytea	   *amounts = DatumGetByteaPP(call_numeric_agg(numeric_avg_serialize, fcinfo,
-															   state->amounts, false,
-															   (Datum) 0, true, &isnull));
-
-		pq_sendint32(&buf, VARSIZE_ANY_EXHDR(amounts));
-		pq_sendbytes(&buf, VARDATA_ANY(amounts), VARSIZE_ANY_EXHDR(amounts));
-	}
-	else
-		pq_sendint32(&buf, 0);
+	send_numeric_state(&buf, fcinfo, state->amounts);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -241,7 +229,6 @@ clv_deserialize(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	ClvState   *state;
 	uint32		ncustomers;
-	int			amounts_len;
 
 	agg_context_or_error(fcinfo, "clv_deserialize");
 	sstate = PG_GETARG_BYTEA_PP(0);
@@ -262,18 +249,7 @@ clv_deserialize(PG_FUNCTION_ARGS)
 
 		clv_add_customer(state, id, first_at, last_at, purchases);
 	}
-	amounts_len = pq_getmsgint(&buf, 4);
-	if (amounts_len > 0)
-	{
-		bytea	   *amounts = palloc(VARHDRSZ + amounts_len);
-		bool		isnull;
-
-		SET_VARSIZE(amounts, VARHDRSZ + amounts_len);
-		pq_copymsgbytes(&buf, VARDATA(amounts), amounts_len);
-		state->amounts = call_numeric_agg(numeric_avg_deserialize, fcinfo,
-										  PointerGetDatum(amounts), false,
-										  (Datum) 0, true, &isnull);
-	}
+	state->amounts = recv_numeric_state(&buf, fcinfo);
 	pq_getmsgend(&buf);
 	pfree(buf.data);
 

@@ -83,15 +83,14 @@ open_duration_usecs(TimestampTz start, const char *start_name)
  * ------------------------------------------------------------------------
  */
 
+/* The state, created in the aggregate context on the first row. */
 static inline DurationSumState *
 duration_state_get(FunctionCallInfo fcinfo)
 {
-	MemoryContext aggcontext = agg_context_or_error(fcinfo, "duration aggregate");
-
-	if (PG_ARGISNULL(0))
-		return (DurationSumState *) MemoryContextAllocZero(aggcontext,
-														   sizeof(DurationSumState));
-	return (DurationSumState *) PG_GETARG_POINTER(0);
+	if (likely(!PG_ARGISNULL(0)))
+		return (DurationSumState *) PG_GETARG_POINTER(0);
+	return (DurationSumState *) MemoryContextAllocZero(agg_context_or_error(fcinfo, "duration aggregate"),
+													   sizeof(DurationSumState));
 }
 
 static inline Datum

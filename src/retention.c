@@ -101,7 +101,6 @@ period_days(FunctionCallInfo fcinfo, RangeType *period, DateADT *first_day,
 static Datum
 retention_step(FunctionCallInfo fcinfo, int sign)
 {
-	MemoryContext aggcontext = agg_context_or_error(fcinfo, "retention_rate");
 	RetentionState *state;
 	RangeType  *active;
 	TypeCacheEntry *typcache;
@@ -109,7 +108,8 @@ retention_step(FunctionCallInfo fcinfo, int sign)
 	DateADT		last_day;
 
 	state = PG_ARGISNULL(0)
-		? (RetentionState *) MemoryContextAllocZero(aggcontext, sizeof(RetentionState))
+		? (RetentionState *) MemoryContextAllocZero(agg_context_or_error(fcinfo, "retention_rate"),
+													sizeof(RetentionState))
 		: (RetentionState *) PG_GETARG_POINTER(0);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_POINTER(state);

@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "datatype/timestamp.h"
 
 #ifndef HAVE_INT128
@@ -72,6 +73,8 @@ extern Datum call_numeric_agg(PGFunction fn, FunctionCallInfo outer,
 							  Datum arg0, bool null0, Datum arg1, bool null1,
 							  bool *isnull);
 extern Datum money_result(Datum num);
+extern void send_numeric_state(StringInfo buf, FunctionCallInfo fcinfo, Datum state);
+extern Datum recv_numeric_state(StringInfo buf, FunctionCallInfo fcinfo);
 extern char *datum_text(Datum value, Oid type);
 
 /* fiscal.c */

@@ -258,15 +258,17 @@ outcome_state_new(MemoryContext aggcontext)
 														sizeof(OutcomeCountState));
 }
 
-/* Fetch the state, creating it in the aggregate context on the first row. */
+/*
+ * Fetch the state, creating it in the aggregate context on the first row
+ * (the only time the call context needs checking: a state pointer can only
+ * come from an aggregate).
+ */
 static inline OutcomeCountState *
 outcome_state_get(FunctionCallInfo fcinfo)
 {
-	MemoryContext aggcontext = agg_context_or_error(fcinfo, "outcome_count_trans");
-
-	if (PG_ARGISNULL(0))
-		return outcome_state_new(aggcontext);
-	return (OutcomeCountState *) PG_GETARG_POINTER(0);
+	if (likely(!PG_ARGISNULL(0)))
+		return (OutcomeCountState *) PG_GETARG_POINTER(0);
+	return outcome_state_new(agg_context_or_error(fcinfo, "outcome_count_trans"));
 }
 
 static inline void

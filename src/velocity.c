@@ -46,13 +46,12 @@ velocity_state_new(MemoryContext aggcontext)
 static Datum
 velocity_step(FunctionCallInfo fcinfo, int sign)
 {
-	MemoryContext aggcontext = agg_context_or_error(fcinfo, "pipeline_velocity");
 	VelocityState *state;
 	StageOutcome outcome;
 	bool		has_cycle = false;
 	int64		cycle = 0;
 
-	state = PG_ARGISNULL(0) ? velocity_state_new(aggcontext)
+	state = PG_ARGISNULL(0) ? velocity_state_new(agg_context_or_error(fcinfo, "pipeline_velocity"))
 		: (VelocityState *) PG_GETARG_POINTER(0);
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(state);
@@ -174,18 +173,7 @@ velocity_serialize(PG_FUNCTION_ARGS)
 	pq_sendint64(&buf, state->won_cycles);
 	pq_sendint64(&buf, (uint64) (cyc >> 64));
 	pq_sendint64(&buf, (uint64) cyc);
-	if (state->won_amount_sum != 0)
-	{
-		bool		isnull;
-		bytea	   *sum = DatumGetByteaPP(call_numeric_agg(numeric_avg_serialize, fcinfo,
-														   state->won_amount_sum, false,
-														   (Datum) 0, true, &isnull));
-
-		pq_sendint32(&buf, VARSIZE_ANY_EXHDR(sum));
-		pq_sendbytes(&buf, VARDATA_ANY(sum), VARSIZE_ANY_EXHDR(sum));
-	}
-	else
-		pq_sendint32(&buf, 0);
+	send_numeric_state(&buf, fcinfo, state->won_amount_sum);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -198,7 +186,6 @@ velocity_deserialize(PG_FUNCTION_ARGS)
 	VelocityState *state;
 	uint64		hi;
 	uint64		lo;
-	int			sum_len;
 
 	agg_context_or_error(fcinfo, "velocity_deserialize");
 	sstate = PG_GETARG_BYTEA_PP(0);
@@ -215,18 +202,7 @@ velocity_deserialize(PG_FUNCTION_ARGS)
 	hi = (uint64) pq_getmsgint64(&buf);
 	lo = (uint64) pq_getmsgint64(&buf);
 	state->won_cycle_usecs = (int128) (((uint128) hi << 64) | lo);
-	sum_len = pq_getmsgint(&buf, 4);
-	if (sum_len > 0)
-	{
-		bytea	   *sum = palloc(VARHDRSZ + sum_len);
-		bool		isnull;
-
-		SET_VARSIZE(sum, VARHDRSZ + sum_len);
-		pq_copymsgbytes(&buf, VARDATA(sum), sum_len);
-		state->won_amount_sum = call_numeric_agg(numeric_avg_deserialize, fcinfo,
-												 PointerGetDatum(sum), false,
-												 (Datum) 0, true, &isnull);
-	}
+	state->won_amount_sum = recv_numeric_state(&buf, fcinfo);
 	pq_getmsgend(&buf);
 	pfree(buf.data);
 	PG_RETURN_POINTER(state);
