@@ -19,6 +19,7 @@
 #include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
+#include "utils/typcache.h"
 
 PG_MODULE_MAGIC;
 
@@ -208,4 +209,33 @@ recv_numeric_state(StringInfo buf, FunctionCallInfo fcinfo)
 	pq_copymsgbytes(buf, VARDATA(bytes), len);
 	return call_numeric_agg(numeric_avg_deserialize, fcinfo, PointerGetDatum(bytes), false,
 							(Datum) 0, true, &isnull);
+}
+
+/*
+ * Begin deserializing an aggregate state: copy the bytea argument into buf
+ * for the pq_getmsg* functions.
+ */
+void
+state_buffer_open(FunctionCallInfo fcinfo, StringInfo buf, const char *funcname)
+{
+	bytea	   *sstate;
+
+	agg_context_or_error(fcinfo, funcname);
+	sstate = PG_GETARG_BYTEA_PP(0);
+	initStringInfo(buf);
+	appendBinaryStringInfo(buf, VARDATA_ANY(sstate), VARSIZE_ANY_EXHDR(sstate));
+}
+
+/* The type cache entry of a range type, kept in fn_extra for the query. */
+TypeCacheEntry *
+range_typcache(FunctionCallInfo fcinfo, Oid rangetype)
+{
+	TypeCacheEntry *typcache = (TypeCacheEntry *) fcinfo->flinfo->fn_extra;
+
+	if (typcache == NULL || typcache->type_id != rangetype)
+	{
+		typcache = lookup_type_cache(rangetype, TYPECACHE_RANGE_INFO);
+		fcinfo->flinfo->fn_extra = typcache;
+	}
+	return typcache;
 }

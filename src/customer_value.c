@@ -225,16 +225,11 @@ PG_FUNCTION_INFO_V1(clv_deserialize);
 Datum
 clv_deserialize(PG_FUNCTION_ARGS)
 {
-	bytea	   *sstate;
 	StringInfoData buf;
 	ClvState   *state;
 	uint32		ncustomers;
 
-	agg_context_or_error(fcinfo, "clv_deserialize");
-	sstate = PG_GETARG_BYTEA_PP(0);
-
-	initStringInfo(&buf);
-	appendBinaryStringInfo(&buf, VARDATA_ANY(sstate), VARSIZE_ANY_EXHDR(sstate));
+	state_buffer_open(fcinfo, &buf, "clv_deserialize");
 
 	state = palloc0(sizeof(ClvState));
 	state->purchases = pq_getmsgint64(&buf);
@@ -348,17 +343,12 @@ clv_scalar(PG_FUNCTION_ARGS)
 static int64
 term_units(FunctionCallInfo fcinfo, RangeType *term)
 {
-	TypeCacheEntry *typcache = (TypeCacheEntry *) fcinfo->flinfo->fn_extra;
+	TypeCacheEntry *typcache = range_typcache(fcinfo, RangeTypeGetOid(term));
 	RangeBound	lower;
 	RangeBound	upper;
 	bool		empty;
 	Interval   *age;
 
-	if (typcache == NULL || typcache->type_id != RangeTypeGetOid(term))
-	{
-		typcache = lookup_type_cache(RangeTypeGetOid(term), TYPECACHE_RANGE_INFO);
-		fcinfo->flinfo->fn_extra = typcache;
-	}
 	range_deserialize(typcache, term, &lower, &upper, &empty);
 
 	if (empty)

@@ -360,17 +360,12 @@ PG_FUNCTION_INFO_V1(duration_deserialize);
 Datum
 duration_deserialize(PG_FUNCTION_ARGS)
 {
-	bytea	   *sstate;
 	DurationSumState *state;
 	StringInfoData buf;
 	uint64		hi;
 	uint64		lo;
 
-	agg_context_or_error(fcinfo, "duration_deserialize");
-	sstate = PG_GETARG_BYTEA_PP(0);
-
-	initStringInfo(&buf);
-	appendBinaryStringInfo(&buf, VARDATA_ANY(sstate), VARSIZE_ANY_EXHDR(sstate));
+	state_buffer_open(fcinfo, &buf, "duration_deserialize");
 
 	state = (DurationSumState *) palloc(sizeof(DurationSumState));
 	state->count = pq_getmsgint64(&buf);

@@ -32,19 +32,6 @@ typedef struct RetentionState
 	int64		retained;		/* of those, rows active on last_day */
 } RetentionState;
 
-static TypeCacheEntry *
-range_typcache(FunctionCallInfo fcinfo, Oid rangetype)
-{
-	TypeCacheEntry *typcache = (TypeCacheEntry *) fcinfo->flinfo->fn_extra;
-
-	if (typcache == NULL || typcache->type_id != rangetype)
-	{
-		typcache = lookup_type_cache(rangetype, TYPECACHE_RANGE_INFO);
-		fcinfo->flinfo->fn_extra = typcache;
-	}
-	return typcache;
-}
-
 static char *
 date_text(DateADT d)
 {
@@ -190,15 +177,10 @@ PG_FUNCTION_INFO_V1(retention_deserialize);
 Datum
 retention_deserialize(PG_FUNCTION_ARGS)
 {
-	bytea	   *sstate;
 	StringInfoData buf;
 	RetentionState *state;
 
-	agg_context_or_error(fcinfo, "retention_deserialize");
-	sstate = PG_GETARG_BYTEA_PP(0);
-
-	initStringInfo(&buf);
-	appendBinaryStringInfo(&buf, VARDATA_ANY(sstate), VARSIZE_ANY_EXHDR(sstate));
+	state_buffer_open(fcinfo, &buf, "retention_deserialize");
 
 	state = palloc(sizeof(RetentionState));
 	state->has_period = pq_getmsgbyte(&buf) != 0;

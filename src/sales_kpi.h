@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "datatype/timestamp.h"
+#include "utils/typcache.h"
 
 #ifndef HAVE_INT128
 #error "sales_kpi needs a compiler with a 128-bit integer type"
@@ -75,6 +76,8 @@ extern Datum call_numeric_agg(PGFunction fn, FunctionCallInfo outer,
 extern Datum money_result(Datum num);
 extern void send_numeric_state(StringInfo buf, FunctionCallInfo fcinfo, Datum state);
 extern Datum recv_numeric_state(StringInfo buf, FunctionCallInfo fcinfo);
+extern void state_buffer_open(FunctionCallInfo fcinfo, StringInfo buf, const char *funcname);
+extern TypeCacheEntry *range_typcache(FunctionCallInfo fcinfo, Oid rangetype);
 extern char *datum_text(Datum value, Oid type);
 
 /* fiscal.c */

@@ -383,15 +383,10 @@ PG_FUNCTION_INFO_V1(outcome_count_deserialize);
 Datum
 outcome_count_deserialize(PG_FUNCTION_ARGS)
 {
-	bytea	   *sstate;
 	OutcomeCountState *state;
 	StringInfoData buf;
 
-	agg_context_or_error(fcinfo, "outcome_count_deserialize");
-	sstate = PG_GETARG_BYTEA_PP(0);
-
-	initStringInfo(&buf);
-	appendBinaryStringInfo(&buf, VARDATA_ANY(sstate), VARSIZE_ANY_EXHDR(sstate));
+	state_buffer_open(fcinfo, &buf, "outcome_count_deserialize");
 
 	state = (OutcomeCountState *) palloc(sizeof(OutcomeCountState));
 	state->won = pq_getmsgint64(&buf);

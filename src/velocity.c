@@ -181,17 +181,12 @@ PG_FUNCTION_INFO_V1(velocity_deserialize);
 Datum
 velocity_deserialize(PG_FUNCTION_ARGS)
 {
-	bytea	   *sstate;
 	StringInfoData buf;
 	VelocityState *state;
 	uint64		hi;
 	uint64		lo;
 
-	agg_context_or_error(fcinfo, "velocity_deserialize");
-	sstate = PG_GETARG_BYTEA_PP(0);
-
-	initStringInfo(&buf);
-	appendBinaryStringInfo(&buf, VARDATA_ANY(sstate), VARSIZE_ANY_EXHDR(sstate));
+	state_buffer_open(fcinfo, &buf, "velocity_deserialize");
 
 	state = palloc0(sizeof(VelocityState));
 	state->outcomes.won = pq_getmsgint64(&buf);
