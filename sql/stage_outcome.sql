@@ -60,3 +60,20 @@ FROM (SELECT CASE i % 3 WHEN 0 THEN repeat(' ', i % 50) || 'Won'
                         WHEN 1 THEN 'closed' || repeat('_', i % 70) || 'lost'
                         ELSE 'stage ' || i END AS s
       FROM generate_series(1, 300) AS i) AS v;
+
+-- The aggregates over the same strings (their classification is inlined).
+SELECT win_rate(s) AS win_rate, conversion_rate(s) AS conversion_rate
+FROM (SELECT CASE i % 3 WHEN 0 THEN repeat(' ', i % 50) || 'Won'
+                        WHEN 1 THEN 'closed' || repeat('_', i % 70) || 'lost'
+                        ELSE 'stage ' || i END AS s
+      FROM generate_series(1, 300) AS i) AS v;
+
+-- Strings that agree in their first and last eight bytes and differ only in
+-- between are told apart: a quarter won, a quarter lost, half open.
+SELECT s AS stage, length(s) AS length, stage_outcome(s) AS outcome
+FROM (VALUES ('closed__won________'), ('closed__xyz________'),
+             ('closed__lost_______'), ('closed__lxst_______')) AS v(s);
+SELECT win_rate(s) AS win_rate, conversion_rate(s) AS conversion_rate
+FROM (SELECT (ARRAY['closed__won________', 'closed__xyz________',
+                    'closed__lost_______', 'closed__lxst_______'])[1 + i % 4] AS s
+      FROM generate_series(1, 100) AS i) AS v;

@@ -18,6 +18,7 @@
 #include "utils/lsyscache.h"
 #include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
+#include "utils/rangetypes.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
@@ -33,19 +34,18 @@ _PG_init(void)
 }
 
 /*
- * Reject infinity and -infinity: a duration that involves one is unbounded,
- * so no mean of it is meaningful.
+ * The error of check_finite_timestamp(): a duration that involves infinity
+ * or -infinity is unbounded, so no mean of it is meaningful.
  */
 void
-check_finite_timestamp(TimestampTz ts, const char *argname)
+report_infinite_timestamp(TimestampTz ts, const char *argname)
 {
-	if (TIMESTAMP_NOT_FINITE(ts))
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("%s must be a finite timestamp", argname),
-				 errdetail("%s is %s.", argname,
-						   TIMESTAMP_IS_NOBEGIN(ts) ? "-infinity" : "infinity"),
-				 errhint("Leave such rows out, e.g. WHERE isfinite(%s).", argname)));
+	ereport(ERROR,
+			(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+			 errmsg("%s must be a finite timestamp", argname),
+			 errdetail("%s is %s.", argname,
+					   TIMESTAMP_IS_NOBEGIN(ts) ? "-infinity" : "infinity"),
+			 errhint("Leave such rows out, e.g. WHERE isfinite(%s).", argname)));
 }
 
 /*
@@ -224,6 +224,40 @@ state_buffer_open(FunctionCallInfo fcinfo, StringInfo buf, const char *funcname)
 	sstate = PG_GETARG_BYTEA_PP(0);
 	initStringInfo(buf);
 	appendBinaryStringInfo(buf, VARDATA_ANY(sstate), VARSIZE_ANY_EXHDR(sstate));
+}
+
+/*
+ * The bounds of a daterange argument.  A range stored with a short (1-byte)
+ * header, as small ranges are on disk, would be copied to a palloc'd aligned
+ * buffer by the usual detoasting; it is copied to the stack instead, so that
+ * reading a row's range allocates nothing.  The bounds of a daterange are
+ * passed by value, so they outlive the copy.
+ */
+void
+daterange_bounds(FunctionCallInfo fcinfo, Datum value, RangeBound *lower,
+				 RangeBound *upper, bool *empty)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(value);
+	union
+	{
+		RangeType	range;
+		char		bytes[64];
+	}			copy;
+	RangeType  *range;
+
+	if (VARATT_IS_SHORT(v) &&
+		VARSIZE_SHORT(v) - VARHDRSZ_SHORT + VARHDRSZ <= sizeof(copy))
+	{
+		Size		len = VARSIZE_SHORT(v) - VARHDRSZ_SHORT;
+
+		SET_VARSIZE(&copy.range, len + VARHDRSZ);
+		memcpy(VARDATA(&copy.range), VARDATA_SHORT(v), len);
+		range = &copy.range;
+	}
+	else
+		range = DatumGetRangeTypeP(value);
+	range_deserialize(range_typcache(fcinfo, RangeTypeGetOid(range)), range,
+					  lower, upper, empty);
 }
 
 /* The type cache entry of a range type, kept in fn_extra for the query. */

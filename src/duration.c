@@ -40,24 +40,19 @@ timestamptz_text(TimestampTz ts)
 											   TimestampTzGetDatum(ts)));
 }
 
-/*
- * end - start in microseconds, both finite; an end before its start is an
- * error naming both values.
- */
-int64
-duration_usecs(TimestampTz start, TimestampTz end,
-			   const char *start_name, const char *end_name)
+/* The error of duration_usecs(): an end before its start, naming both. */
+void
+report_end_before_start(TimestampTz start, TimestampTz end,
+						const char *start_name, const char *end_name)
 {
-	if (end < start)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be earlier than %s", end_name, start_name),
-				 errdetail("%s is %s and %s is %s.",
-						   end_name, timestamptz_text(end),
-						   start_name, timestamptz_text(start)),
-				 errhint("Correct the row, or leave it out with WHERE %s >= %s.",
-						 end_name, start_name)));
-	return end - start;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s must not be earlier than %s", end_name, start_name),
+			 errdetail("%s is %s and %s is %s.",
+					   end_name, timestamptz_text(end),
+					   start_name, timestamptz_text(start)),
+			 errhint("Correct the row, or leave it out with WHERE %s >= %s.",
+					 end_name, start_name)));
 }
 
 /* Duration from start to the beginning of the transaction (an open row). */

@@ -10,8 +10,9 @@
  *	  sales_kpi.stages when a catalog row normalises to the same name, and
  *	  otherwise from the built-in names (won / closedwon, lost / closedlost).
  *	  The catalog is read once per query and call site (cached in fn_extra),
- *	  and raw stage strings already seen are remembered, so the per-row cost
- *	  is a short memcmp, with no catalog access and no allocation.
+ *	  and raw stage strings already seen are remembered in a small hash
+ *	  table, so a row costs a hash and a comparison, with no catalog access
+ *	  and no allocation.
  *
  *-------------------------------------------------------------------------
  */
@@ -23,15 +24,24 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
-/* Raw stage strings remembered per call site, and the longest one cached. */
-#define RAW_CACHE_SIZE		64
-#define RAW_CACHE_MAXLEN	64
+/*
+ * Raw stage strings already classified, per call site: an open-addressing
+ * table of RAW_CACHE_SLOTS entries (a power of two) holding at most
+ * RAW_CACHE_MAX of them, each with its bytes inline so that a hit touches one
+ * cache line.  Longer strings, and strings beyond the first RAW_CACHE_MAX,
+ * are normalised on every row (still correct, just slower).
+ */
+#define RAW_CACHE_SLOTS		256
+#define RAW_CACHE_MAX		192
+#define RAW_CACHE_MAXLEN	40
 
 typedef struct RawStage
 {
-	int			len;
-	StageOutcome outcome;
-	char	   *bytes;
+	uint64		a;				/* the string's key words (raw_key()) */
+	uint64		b;
+	int32		len;			/* -1: empty slot */
+	int32		outcome;		/* a StageOutcome */
+	char		bytes[RAW_CACHE_MAXLEN];
 } RawStage;
 
 typedef struct CatalogStage
@@ -46,8 +56,7 @@ typedef struct StageCache
 	int			ncatalog;
 	CatalogStage *catalog;
 	int			nraw;
-	int			last_hit;
-	RawStage	raw[RAW_CACHE_SIZE];
+	RawStage	raw[RAW_CACHE_SLOTS];
 } StageCache;
 
 /*
@@ -96,7 +105,8 @@ load_stage_cache(MemoryContext mcxt)
 	int			ret;
 
 	cache = MemoryContextAllocZero(mcxt, sizeof(StageCache));
-	cache->last_hit = -1;
+	for (int i = 0; i < RAW_CACHE_SLOTS; i++)
+		cache->raw[i].len = -1;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");	/* cannot happen */
@@ -149,65 +159,125 @@ lookup_normalized(StageCache *cache, const char *norm, int len)
 	return builtin_outcome(norm, len);
 }
 
+static inline uint64
+load_u64(const char *p)
+{
+	uint64		v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32
+load_u32(const char *p)
+{
+	uint32		v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 /*
- * Classify a stage name.  flinfo->fn_extra holds the per-call-site cache,
- * which lives as long as flinfo (one query).
+ * The key words of a raw stage string: with its length they determine a
+ * string of up to 16 bytes exactly (its first and last eight bytes, or all
+ * of a shorter one); longer strings also compare their middle bytes.
  */
-StageOutcome
-stage_classify(FmgrInfo *flinfo, text *stage)
+static inline void
+raw_key(const char *s, int len, uint64 *a, uint64 *b)
+{
+	if (len >= 8)
+	{
+		*a = load_u64(s);
+		*b = load_u64(s + len - 8);
+	}
+	else
+	{
+		*a = (len >= 4) ? load_u32(s) | ((uint64) load_u32(s + len - 4) << 32)
+			: (len > 0) ? (uint8) s[0] | ((uint8) s[len / 2] << 8) | ((uint8) s[len - 1] << 16)
+			: 0;
+		*b = 0;
+	}
+}
+
+/* The slot where a raw string's probe starts. */
+static inline uint32
+raw_hash(uint64 a, uint64 b, int len)
+{
+	return (uint32) (((a ^ ((b << 29) | (b >> 35)) ^ (uint64) len) * UINT64CONST(0x9E3779B97F4A7C15)) >> 56);
+}
+
+/*
+ * A raw string not in the table (slot is where it would go): normalise and
+ * classify it, and remember it if there is room.
+ */
+static pg_noinline StageOutcome
+classify_miss(StageCache *cache, RawStage *slot, const char *bytes, int len,
+			  uint64 a, uint64 b)
+{
+	char		buf[RAW_CACHE_MAXLEN + 1];
+	char	   *norm = (len <= RAW_CACHE_MAXLEN) ? buf : palloc(len);
+	StageOutcome outcome = lookup_normalized(cache, norm, normalize_stage(bytes, len, norm));
+
+	if (len <= RAW_CACHE_MAXLEN && cache->nraw < RAW_CACHE_MAX)
+	{
+		memcpy(slot->bytes, bytes, len);
+		slot->a = a;
+		slot->b = b;
+		slot->len = len;
+		slot->outcome = (int32) outcome;
+		cache->nraw++;
+	}
+	else if (norm != buf)
+		pfree(norm);
+	return outcome;
+}
+
+/*
+ * Classify a stage name (a text datum).  flinfo->fn_extra holds the
+ * per-call-site cache, which lives as long as flinfo (one query): a row whose
+ * raw string was seen before costs a hash, one probe and a comparison.
+ * Inlined into the counting transition functions; stage_classify() is the
+ * same for the other files.
+ */
+static pg_attribute_always_inline StageOutcome
+classify(FmgrInfo *flinfo, Datum stage)
 {
 	StageCache *cache = (StageCache *) flinfo->fn_extra;
-	const char *bytes = VARDATA_ANY(stage);
-	int			len = VARSIZE_ANY_EXHDR(stage);
-	StageOutcome outcome;
-	char		buf[RAW_CACHE_MAXLEN];
-	char	   *norm;
-	int			nlen;
+	struct varlena *v = (struct varlena *) DatumGetPointer(stage);
+	const char *bytes;
+	int			len;
+	uint64		a;
+	uint64		b;
+	uint32		i;
 
-	if (cache == NULL)
+	if (unlikely(VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v)))
+		v = pg_detoast_datum_packed(v);
+	bytes = VARDATA_ANY(v);
+	len = VARSIZE_ANY_EXHDR(v);
+
+	if (unlikely(cache == NULL))
 	{
 		cache = load_stage_cache(flinfo->fn_mcxt);
 		flinfo->fn_extra = cache;
 	}
 
-	/* Most rows repeat the previous row's stage; then try the other names. */
-	if (cache->last_hit >= 0)
+	raw_key(bytes, len, &a, &b);
+	for (i = raw_hash(a, b, len);; i++)
 	{
-		RawStage   *r = &cache->raw[cache->last_hit];
+		RawStage   *r = &cache->raw[i & (RAW_CACHE_SLOTS - 1)];
 
-		if (r->len == len && memcmp(r->bytes, bytes, len) == 0)
-			return r->outcome;
+		if (r->a == a && r->b == b && r->len == len &&
+			(len <= 16 || memcmp(r->bytes + 8, bytes + 8, len - 16) == 0))
+			return (StageOutcome) r->outcome;
+		if (r->len < 0)
+			return classify_miss(cache, r, bytes, len, a, b);
 	}
-	for (int i = 0; i < cache->nraw; i++)
-	{
-		RawStage   *r = &cache->raw[i];
+}
 
-		if (r->len == len && memcmp(r->bytes, bytes, len) == 0)
-		{
-			cache->last_hit = i;
-			return r->outcome;
-		}
-	}
-
-	/* Not seen yet: normalise and classify, then remember it if it fits. */
-	norm = (len <= RAW_CACHE_MAXLEN) ? buf : palloc(len);
-	nlen = normalize_stage(bytes, len, norm);
-	outcome = lookup_normalized(cache, norm, nlen);
-
-	if (len <= RAW_CACHE_MAXLEN && cache->nraw < RAW_CACHE_SIZE)
-	{
-		RawStage   *r = &cache->raw[cache->nraw];
-
-		r->bytes = MemoryContextAlloc(flinfo->fn_mcxt, Max(len, 1));
-		memcpy(r->bytes, bytes, len);
-		r->len = len;
-		r->outcome = outcome;
-		cache->last_hit = cache->nraw++;
-	}
-	else if (norm != buf)
-		pfree(norm);
-
-	return outcome;
+StageOutcome
+stage_classify(FmgrInfo *flinfo, Datum stage)
+{
+	return classify(flinfo, stage);
 }
 
 /*
@@ -235,7 +305,7 @@ PG_FUNCTION_INFO_V1(stage_outcome);
 Datum
 stage_outcome(PG_FUNCTION_ARGS)
 {
-	switch (stage_classify(fcinfo->flinfo, PG_GETARG_TEXT_PP(0)))
+	switch (stage_classify(fcinfo->flinfo, PG_GETARG_DATUM(0)))
 	{
 		case OUTCOME_WON:
 			PG_RETURN_TEXT_P(cstring_to_text("won"));
@@ -274,18 +344,7 @@ outcome_state_get(FunctionCallInfo fcinfo)
 static inline void
 outcome_state_add(OutcomeCountState *state, StageOutcome outcome, int64 n)
 {
-	switch (outcome)
-	{
-		case OUTCOME_WON:
-			state->won += n;
-			break;
-		case OUTCOME_LOST:
-			state->lost += n;
-			break;
-		default:
-			state->open += n;
-			break;
-	}
+	state->n[outcome] += n;
 }
 
 /* Transition (internal, stage text): count the row's outcome; NULL is skipped. */
@@ -296,7 +355,7 @@ outcome_count_trans(PG_FUNCTION_ARGS)
 	OutcomeCountState *state = outcome_state_get(fcinfo);
 
 	if (!PG_ARGISNULL(1))
-		outcome_state_add(state, stage_classify(fcinfo->flinfo, PG_GETARG_TEXT_PP(1)), 1);
+		outcome_state_add(state, classify(fcinfo->flinfo, PG_GETARG_DATUM(1)), 1);
 	PG_RETURN_POINTER(state);
 }
 
@@ -308,7 +367,7 @@ outcome_count_inv(PG_FUNCTION_ARGS)
 	OutcomeCountState *state = outcome_state_get(fcinfo);
 
 	if (!PG_ARGISNULL(1))
-		outcome_state_add(state, stage_classify(fcinfo->flinfo, PG_GETARG_TEXT_PP(1)), -1);
+		outcome_state_add(state, classify(fcinfo->flinfo, PG_GETARG_DATUM(1)), -1);
 	PG_RETURN_POINTER(state);
 }
 
@@ -354,13 +413,13 @@ outcome_count_combine(PG_FUNCTION_ARGS)
 	if (s1 == NULL)
 		s1 = outcome_state_new(aggcontext);
 
-	s1->won += s2->won;
-	s1->lost += s2->lost;
-	s1->open += s2->open;
+	N_WON(s1) += N_WON(s2);
+	N_LOST(s1) += N_LOST(s2);
+	N_OPEN(s1) += N_OPEN(s2);
 	PG_RETURN_POINTER(s1);
 }
 
-/* Serialize: three int64 in network byte order. */
+/* Serialize: the won, lost and open counts as int64 in network byte order. */
 PG_FUNCTION_INFO_V1(outcome_count_serialize);
 Datum
 outcome_count_serialize(PG_FUNCTION_ARGS)
@@ -372,9 +431,9 @@ outcome_count_serialize(PG_FUNCTION_ARGS)
 	state = (OutcomeCountState *) PG_GETARG_POINTER(0);
 
 	pq_begintypsend(&buf);
-	pq_sendint64(&buf, state->won);
-	pq_sendint64(&buf, state->lost);
-	pq_sendint64(&buf, state->open);
+	pq_sendint64(&buf, N_WON(state));
+	pq_sendint64(&buf, N_LOST(state));
+	pq_sendint64(&buf, N_OPEN(state));
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -389,9 +448,9 @@ outcome_count_deserialize(PG_FUNCTION_ARGS)
 	state_buffer_open(fcinfo, &buf, "outcome_count_deserialize");
 
 	state = (OutcomeCountState *) palloc(sizeof(OutcomeCountState));
-	state->won = pq_getmsgint64(&buf);
-	state->lost = pq_getmsgint64(&buf);
-	state->open = pq_getmsgint64(&buf);
+	N_WON(state) = pq_getmsgint64(&buf);
+	N_LOST(state) = pq_getmsgint64(&buf);
+	N_OPEN(state) = pq_getmsgint64(&buf);
 	pq_getmsgend(&buf);
 	pfree(buf.data);
 
@@ -405,9 +464,9 @@ win_rate_final(PG_FUNCTION_ARGS)
 {
 	OutcomeCountState *state = PG_ARGISNULL(0) ? NULL : (OutcomeCountState *) PG_GETARG_POINTER(0);
 
-	if (state == NULL || state->won + state->lost == 0)
+	if (state == NULL || N_WON(state) + N_LOST(state) == 0)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8((double) state->won / (double) (state->won + state->lost));
+	PG_RETURN_FLOAT8((double) N_WON(state) / (double) (N_WON(state) + N_LOST(state)));
 }
 
 /* conversion_rate final: won / all counted rows; NULL without a row. */
@@ -420,8 +479,8 @@ conversion_rate_final(PG_FUNCTION_ARGS)
 
 	if (state == NULL)
 		PG_RETURN_NULL();
-	total = state->won + state->lost + state->open;
+	total = N_WON(state) + N_LOST(state) + N_OPEN(state);
 	if (total == 0)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8((double) state->won / (double) total);
+	PG_RETURN_FLOAT8((double) N_WON(state) / (double) total);
 }

@@ -70,11 +70,11 @@ velocity_step(FunctionCallInfo fcinfo, int sign)
 		has_cycle = true;
 	}
 
-	outcome = stage_classify(fcinfo->flinfo, PG_GETARG_TEXT_PP(1));
+	outcome = stage_classify(fcinfo->flinfo, PG_GETARG_DATUM(1));
 	switch (outcome)
 	{
 		case OUTCOME_WON:
-			state->outcomes.won += sign;
+			N_WON(&state->outcomes) += sign;
 			if (has_cycle)
 			{
 				state->won_cycles += sign;
@@ -95,10 +95,10 @@ velocity_step(FunctionCallInfo fcinfo, int sign)
 			}
 			break;
 		case OUTCOME_LOST:
-			state->outcomes.lost += sign;
+			N_LOST(&state->outcomes) += sign;
 			break;
 		default:
-			state->outcomes.open += sign;
+			N_OPEN(&state->outcomes) += sign;
 			break;
 	}
 	PG_RETURN_POINTER(state);
@@ -135,9 +135,9 @@ velocity_combine(PG_FUNCTION_ARGS)
 	if (s1 == NULL)
 		s1 = velocity_state_new(aggcontext);
 
-	s1->outcomes.won += s2->outcomes.won;
-	s1->outcomes.lost += s2->outcomes.lost;
-	s1->outcomes.open += s2->outcomes.open;
+	N_WON(&s1->outcomes) += N_WON(&s2->outcomes);
+	N_LOST(&s1->outcomes) += N_LOST(&s2->outcomes);
+	N_OPEN(&s1->outcomes) += N_OPEN(&s2->outcomes);
 	s1->won_amounts += s2->won_amounts;
 	s1->won_cycles += s2->won_cycles;
 	s1->won_cycle_usecs += s2->won_cycle_usecs;
@@ -166,9 +166,9 @@ velocity_serialize(PG_FUNCTION_ARGS)
 	cyc = (uint128) state->won_cycle_usecs;
 
 	pq_begintypsend(&buf);
-	pq_sendint64(&buf, state->outcomes.won);
-	pq_sendint64(&buf, state->outcomes.lost);
-	pq_sendint64(&buf, state->outcomes.open);
+	pq_sendint64(&buf, N_WON(&state->outcomes));
+	pq_sendint64(&buf, N_LOST(&state->outcomes));
+	pq_sendint64(&buf, N_OPEN(&state->outcomes));
 	pq_sendint64(&buf, state->won_amounts);
 	pq_sendint64(&buf, state->won_cycles);
 	pq_sendint64(&buf, (uint64) (cyc >> 64));
@@ -189,9 +189,9 @@ velocity_deserialize(PG_FUNCTION_ARGS)
 	state_buffer_open(fcinfo, &buf, "velocity_deserialize");
 
 	state = palloc0(sizeof(VelocityState));
-	state->outcomes.won = pq_getmsgint64(&buf);
-	state->outcomes.lost = pq_getmsgint64(&buf);
-	state->outcomes.open = pq_getmsgint64(&buf);
+	N_WON(&state->outcomes) = pq_getmsgint64(&buf);
+	N_LOST(&state->outcomes) = pq_getmsgint64(&buf);
+	N_OPEN(&state->outcomes) = pq_getmsgint64(&buf);
 	state->won_amounts = pq_getmsgint64(&buf);
 	state->won_cycles = pq_getmsgint64(&buf);
 	hi = (uint64) pq_getmsgint64(&buf);
@@ -242,7 +242,7 @@ velocity_final(PG_FUNCTION_ARGS)
 	Datum		den;
 	bool		isnull;
 
-	if (state == NULL || state->outcomes.won <= 0 || state->won_amounts <= 0 ||
+	if (state == NULL || N_WON(&state->outcomes) <= 0 || state->won_amounts <= 0 ||
 		state->won_cycles <= 0 || state->won_cycle_usecs <= 0 ||
 		state->won_amount_sum == 0)
 		PG_RETURN_NULL();
@@ -252,13 +252,13 @@ velocity_final(PG_FUNCTION_ARGS)
 	if (isnull)
 		PG_RETURN_NULL();
 
-	num = mul_int64(sum_amount, state->outcomes.open);
-	num = mul_int64(num, state->outcomes.won);
+	num = mul_int64(sum_amount, N_OPEN(&state->outcomes));
+	num = mul_int64(num, N_WON(&state->outcomes));
 	num = mul_int64(num, state->won_cycles);
 	num = mul_int64(num, USECS_PER_DAY);
 
 	den = DirectFunctionCall1(int8_numeric, Int64GetDatum(state->won_amounts));
-	den = mul_int64(den, state->outcomes.won + state->outcomes.lost);
+	den = mul_int64(den, N_WON(&state->outcomes) + N_LOST(&state->outcomes));
 	den = DirectFunctionCall2(numeric_mul, den, int128_numeric(state->won_cycle_usecs));
 
 	PG_RETURN_DATUM(money_result(DirectFunctionCall2(numeric_div, num, den)));
