@@ -23,7 +23,7 @@ DATA_built  = sales_kpi--$(EXTVERSION).sql
 
 REGRESS     = stage_outcome win_rate conversion_rate time_in_pipeline \
               sales_cycle_length ramp_time clv acv pipeline_velocity retention \
-              window_functions scalars fiscal errors differential parallel \
+              window_functions scalars fiscal errors differential parallel combine \
               dashboards dashboard_security
 REGRESS_OPTS = --inputdir=. --load-extension=sales_kpi
 
@@ -51,6 +51,9 @@ clean:
 	@scripts/cluster.sh destroy 2>/dev/null || true
 	rm -rf .cluster results regression.diffs regression.out sales_kpi--*.sql
 endif
+
+# PGXS does not track header dependencies: every object includes the shared header.
+$(OBJS): src/sales_kpi.h
 
 $(DATA_built): $(SQL_PARTS) sales_kpi.control
 	cat $(SQL_PARTS) > $@

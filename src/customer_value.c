@@ -12,40 +12,84 @@
  *		L = mean over customers of tenure_c
  *		CLV = V * F * L, rounded to 8 decimal places, trailing zeros dropped
  *
- *	  The state is an open-addressing hash of customers (32 bytes each) plus
- *	  PostgreSQL's own exact numeric sum accumulator, driven through its
- *	  aggregate support functions so the amount total is exact and costs no
- *	  allocation per row.  Customers merge by id, so states combine in any
- *	  order (parallel workers, shards).
+ *	  The state keeps one 32-byte entry per customer (id, first and last
+ *	  purchase, purchases) plus PostgreSQL's own exact numeric sum of the
+ *	  amounts.  While rows are added the entries live in an open-addressing
+ *	  hash table that grows by half when it is 80% full (so 40 to 60 bytes
+ *	  per customer).  A serialized state lists its customers sorted by id;
+ *	  combining keeps such sorted runs and merges them (runs of similar size
+ *	  first, so k partial states cost O(n log k)), which makes the leader's
+ *	  share of a parallel aggregate a few linear passes.  The final function
+ *	  reads the customers in any of these forms without changing them, and
+ *	  sums the per-customer terms in exact fixed point, so the result does not
+ *	  depend on the order in which customers are met: serial, parallel and
+ *	  sharded plans agree to the last digit.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "sales_kpi.h"
-#include "common/int.h"
+#include "catalog/pg_type.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/fmgrprotos.h"
 #include "utils/date.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/rangetypes.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
+/* One customer; purchases == 0 marks an empty slot of the hash table. */
 typedef struct ClvCustomer
 {
 	int64		customer_id;
 	TimestampTz first_at;
 	TimestampTz last_at;
-	int32		purchases;
-	char		status;			/* used by simplehash */
+	int64		purchases;
 } ClvCustomer;
 
-/* 64-bit finaliser mix (splitmix64's), spreading sequential ids. */
+/* A run of customers sorted by id, without empty slots. */
+typedef struct ClvRun
+{
+	ClvCustomer *customers;
+	uint32		n;
+} ClvRun;
+
+/*
+ * Up to CLV_LAZY_RUNS runs are kept apart (the final function merges them as
+ * it reads them); beyond that, runs of similar size are merged, which keeps
+ * their number below CLV_LAZY_RUNS + log2(customers).
+ */
+#define CLV_LAZY_RUNS	8
+#define CLV_MAX_RUNS	48
+
+typedef struct ClvState
+{
+	MemoryContext mcxt;			/* where the customers live */
+	/* the hash table, while rows are added */
+	ClvCustomer *slots;
+	uint32		nslots;
+	uint32		grow_at;		/* members that make the table grow */
+	uint32		members;
+	/* or sorted runs, after deserialize and combine (CLV_MAX_RUNS of them) */
+	int			nruns;
+	ClvRun	   *runs;
+	/* the amounts */
+	int64		purchases;
+	Datum		amounts;		/* numeric_avg_accum's state, or 0 */
+} ClvState;
+
+/* A year of 365.25 days, in microseconds (exact). */
+#define USECS_PER_YEAR	INT64CONST(31557600000000)
+#define CLV_MIN_SLOTS	8
+
+/* The slot where a customer's probe starts: the id mixed, scaled to nslots. */
 static inline uint32
-clv_hash_id(int64 id)
+clv_home_slot(int64 id, uint32 nslots)
 {
 	uint64		h = (uint64) id;
 
@@ -54,64 +98,216 @@ clv_hash_id(int64 id)
 	h ^= h >> 27;
 	h *= UINT64CONST(0x94d049bb133111eb);
 	h ^= h >> 31;
-	return (uint32) h;
+	return (uint32) (((h >> 32) * (uint64) nslots) >> 32);
 }
 
-#define SH_PREFIX		clvhash
-#define SH_ELEMENT_TYPE ClvCustomer
-#define SH_KEY_TYPE		int64
-#define SH_KEY			customer_id
-#define SH_HASH_KEY(tb, key) clv_hash_id(key)
-#define SH_EQUAL(tb, a, b) ((a) == (b))
-#define SH_SCOPE		static inline
-#define SH_DECLARE
-#define SH_DEFINE
-#include "lib/simplehash.h"
-
-typedef struct ClvState
+/* A zeroed array of n customers in mcxt (may exceed 1 GB). */
+static ClvCustomer *
+clv_alloc(MemoryContext mcxt, Size n)
 {
-	clvhash_hash *customers;
-	Datum		amounts;		/* numeric_avg_accum's state, or 0 */
-	int64		purchases;
-} ClvState;
-
-#define USECS_PER_YEAR	((double) USECS_PER_DAY * 365.25)
+	return (ClvCustomer *) MemoryContextAllocExtended(mcxt, Max(n, 1) * sizeof(ClvCustomer),
+													  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
 
 static ClvState *
-clv_state_new(MemoryContext aggcontext, uint32 size)
+clv_state_new(MemoryContext mcxt)
 {
-	ClvState   *state = MemoryContextAllocZero(aggcontext, sizeof(ClvState));
+	ClvState   *state = MemoryContextAllocZero(mcxt, sizeof(ClvState));
 
-	state->customers = clvhash_create(aggcontext, Max(size, 16), NULL);
+	state->mcxt = mcxt;
 	return state;
 }
 
-/* Merge one customer's purchases into the state. */
-static inline void
-clv_add_customer(ClvState *state, int64 id, TimestampTz first_at,
-				 TimestampTz last_at, int32 purchases)
+static void
+clv_table_resize(ClvState *state, uint32 nslots)
 {
-	bool		found;
-	ClvCustomer *c = clvhash_insert(state->customers, id, &found);
+	ClvCustomer *old = state->slots;
+	uint32		nold = state->nslots;
 
-	if (!found)
+	state->slots = clv_alloc(state->mcxt, nslots);
+	state->nslots = nslots;
+	state->grow_at = (uint32) ((uint64) nslots * 4 / 5);
+	for (uint32 i = 0; i < nold; i++)
 	{
-		c->first_at = first_at;
-		c->last_at = last_at;
-		c->purchases = purchases;
-		return;
+		uint32		j;
+
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+		if (old[i].purchases == 0)
+			continue;
+		for (j = clv_home_slot(old[i].customer_id, nslots);
+			 state->slots[j].purchases != 0;
+			 j = (j + 1 == nslots) ? 0 : j + 1)
+			;
+		state->slots[j] = old[i];
+	}
+	if (old != NULL)
+		pfree(old);
+}
+
+/* Add purchases of one customer to the hash table. */
+static inline void
+clv_table_add(ClvState *state, int64 id, TimestampTz first_at,
+			  TimestampTz last_at, int64 purchases)
+{
+	ClvCustomer *c;
+	uint32		i;
+
+	if (unlikely(state->members >= state->grow_at))
+	{
+		if (state->nslots >= PG_UINT32_MAX / 3)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many customers in one clv() group"),
+					 errdetail("The group has %u distinct customers.", state->members),
+					 errhint("Compute CLV over smaller groups.")));
+		clv_table_resize(state, Max(CLV_MIN_SLOTS, state->nslots + state->nslots / 2));
+	}
+
+	for (i = clv_home_slot(id, state->nslots);; i = (i + 1 == state->nslots) ? 0 : i + 1)
+	{
+		c = &state->slots[i];
+		if (c->purchases == 0)
+		{
+			c->customer_id = id;
+			c->first_at = first_at;
+			c->last_at = last_at;
+			c->purchases = purchases;
+			state->members++;
+			return;
+		}
+		if (c->customer_id == id)
+			break;
 	}
 	if (first_at < c->first_at)
 		c->first_at = first_at;
 	if (last_at > c->last_at)
 		c->last_at = last_at;
-	if (pg_add_s32_overflow(c->purchases, purchases, &c->purchases))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("too many purchases for one customer"),
-				 errdetail("Customer " INT64_FORMAT " has more than %d purchases.",
-						   id, PG_INT32_MAX),
-				 errhint("Aggregate such customers in smaller groups.")));
+	c->purchases += purchases;
+}
+
+/* Sort customers by id: an inlined sort where PostgreSQL has one (14+). */
+#if PG_VERSION_NUM >= 140000
+#define ST_SORT			clv_sort_customers
+#define ST_ELEMENT_TYPE ClvCustomer
+#define ST_COMPARE(a, b) \
+	(((a)->customer_id > (b)->customer_id) - ((a)->customer_id < (b)->customer_id))
+#define ST_SCOPE		static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+#else
+static int
+clv_customer_cmp(const void *a, const void *b)
+{
+	int64		x = ((const ClvCustomer *) a)->customer_id;
+	int64		y = ((const ClvCustomer *) b)->customer_id;
+
+	return (x > y) - (x < y);
+}
+
+static void
+clv_sort_customers(ClvCustomer *customers, size_t n)
+{
+	qsort(customers, n, sizeof(ClvCustomer), clv_customer_cmp);
+}
+#endif
+
+/* The hash table's customers as a new sorted run in mcxt. */
+static ClvRun
+clv_table_run(ClvState *state, MemoryContext mcxt)
+{
+	ClvRun		run;
+
+	run.customers = clv_alloc(mcxt, state->members);
+	run.n = 0;
+	for (uint32 i = 0; i < state->nslots; i++)
+		if (state->slots[i].purchases != 0)
+			run.customers[run.n++] = state->slots[i];
+	clv_sort_customers(run.customers, run.n);
+	return run;
+}
+
+/* Merge two sorted runs into a new one in mcxt (customers met in both add up). */
+static ClvRun
+clv_merge_runs(ClvRun a, ClvRun b, MemoryContext mcxt)
+{
+	ClvRun		out;
+	uint32		i = 0,
+				j = 0;
+
+	out.customers = clv_alloc(mcxt, (Size) a.n + b.n);
+	out.n = 0;
+	while (i < a.n || j < b.n)
+	{
+		ClvCustomer *c = &out.customers[out.n++];
+
+		if ((out.n & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (j >= b.n || (i < a.n && a.customers[i].customer_id < b.customers[j].customer_id))
+			*c = a.customers[i++];
+		else if (i >= a.n || b.customers[j].customer_id < a.customers[i].customer_id)
+			*c = b.customers[j++];
+		else
+		{
+			ClvCustomer *x = &a.customers[i++];
+			ClvCustomer *y = &b.customers[j++];
+
+			*c = *x;
+			c->first_at = Min(x->first_at, y->first_at);
+			c->last_at = Max(x->last_at, y->last_at);
+			c->purchases = x->purchases + y->purchases;
+		}
+	}
+	return out;
+}
+
+/* Room for the runs of a state that will hold some. */
+static void
+clv_state_make_runs(ClvState *state)
+{
+	if (state->runs == NULL)
+		state->runs = MemoryContextAlloc(state->mcxt, CLV_MAX_RUNS * sizeof(ClvRun));
+}
+
+/*
+ * Turn a state into runs only: its hash table, if any, becomes a sorted run.
+ * Only for states this aggregate owns (the first argument of combine).
+ */
+static void
+clv_state_to_runs(ClvState *state)
+{
+	clv_state_make_runs(state);
+	if (state->slots == NULL)
+		return;
+	if (state->members > 0)
+		state->runs[state->nruns++] = clv_table_run(state, state->mcxt);
+	pfree(state->slots);
+	state->slots = NULL;
+	state->nslots = state->members = state->grow_at = 0;
+}
+
+/*
+ * Push a sorted run (already in state->mcxt) on the state's stack; once it
+ * holds CLV_LAZY_RUNS runs, merge the top ones while the one below is not
+ * more than twice as large.
+ */
+static void
+clv_push_run(ClvState *state, ClvRun run)
+{
+	state->runs[state->nruns++] = run;
+	while (state->nruns >= CLV_LAZY_RUNS &&
+		   (state->runs[state->nruns - 2].n <= 2 * (uint64) state->runs[state->nruns - 1].n ||
+			state->nruns == CLV_MAX_RUNS))
+	{
+		ClvRun		a = state->runs[state->nruns - 2];
+		ClvRun		b = state->runs[state->nruns - 1];
+
+		state->runs[state->nruns - 2] = clv_merge_runs(a, b, state->mcxt);
+		state->nruns--;
+		pfree(a.customers);
+		pfree(b.customers);
+	}
 }
 
 /*
@@ -123,24 +319,26 @@ Datum
 clv_trans(PG_FUNCTION_ARGS)
 {
 	ClvState   *state = PG_ARGISNULL(0) ? NULL : (ClvState *) PG_GETARG_POINTER(0);
-	int64		id;
 	Datum		amount;
 	TimestampTz at;
 	bool		isnull;
 
 	if (state == NULL)
-		state = clv_state_new(agg_context_or_error(fcinfo, "clv_trans"), 64);
+		state = clv_state_new(agg_context_or_error(fcinfo, "clv_trans"));
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		PG_RETURN_POINTER(state);
 
-	id = PG_GETARG_INT64(1);
 	amount = PG_GETARG_DATUM(2);
 	at = PG_GETARG_TIMESTAMPTZ(3);
 	check_finite_numeric(amount, "amount");
 	check_finite_timestamp(at, "purchased_at");
 
-	clv_add_customer(state, id, at, at, 1);
+	if (unlikely(state->nruns > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("clv_trans cannot add rows to a combined state")));
+	clv_table_add(state, PG_GETARG_INT64(1), at, at, 1);
 	state->amounts = call_numeric_agg(numeric_avg_accum, fcinfo,
 									  state->amounts, state->amounts == 0,
 									  amount, false, &isnull);
@@ -148,7 +346,12 @@ clv_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
-/* Combine: merge customers by id and add the amount sums. */
+/*
+ * Combine: the second state's customers join the first's as a sorted run
+ * (copied into the aggregate context), and the amount sums add up.  A NULL
+ * first state becomes a new state; neither input is handed back for the
+ * other.
+ */
 PG_FUNCTION_INFO_V1(clv_combine);
 Datum
 clv_combine(PG_FUNCTION_ARGS)
@@ -156,8 +359,6 @@ clv_combine(PG_FUNCTION_ARGS)
 	MemoryContext aggcontext = agg_context_or_error(fcinfo, "clv_combine");
 	ClvState   *s1 = PG_ARGISNULL(0) ? NULL : (ClvState *) PG_GETARG_POINTER(0);
 	ClvState   *s2 = PG_ARGISNULL(1) ? NULL : (ClvState *) PG_GETARG_POINTER(1);
-	clvhash_iterator it;
-	ClvCustomer *c;
 	bool		isnull;
 
 	if (s2 == NULL)
@@ -167,32 +368,165 @@ clv_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(s1);
 	}
 	if (s1 == NULL)
-		s1 = clv_state_new(aggcontext, s2->customers->members);
+		s1 = clv_state_new(aggcontext);
+	clv_state_to_runs(s1);
 
-	clvhash_start_iterate(s2->customers, &it);
-	while ((c = clvhash_iterate(s2->customers, &it)) != NULL)
+	/* s2's customers, as runs copied into s1's context */
+	if (s2->slots != NULL && s2->members > 0)
+		clv_push_run(s1, clv_table_run(s2, s1->mcxt));
+	for (int r = 0; r < s2->nruns; r++)
 	{
-		CHECK_FOR_INTERRUPTS();
-		clv_add_customer(s1, c->customer_id, c->first_at, c->last_at,
-						 c->purchases);
+		ClvRun		copy;
+
+		if (s2->runs[r].n == 0)
+			continue;
+		copy.n = s2->runs[r].n;
+		copy.customers = clv_alloc(s1->mcxt, copy.n);
+		memcpy(copy.customers, s2->runs[r].customers, copy.n * sizeof(ClvCustomer));
+		clv_push_run(s1, copy);
 	}
 
 	if (s2->amounts != 0)
-	{
-		MemoryContext old = MemoryContextSwitchTo(aggcontext);
-
 		s1->amounts = call_numeric_agg(numeric_avg_combine, fcinfo,
 									   s1->amounts, s1->amounts == 0,
 									   s2->amounts, false, &isnull);
-		MemoryContextSwitchTo(old);
-	}
 	s1->purchases += s2->purchases;
 	PG_RETURN_POINTER(s1);
 }
 
 /*
- * Serialize: purchase count, customer count, each customer (id, first, last,
- * purchases), then numeric.c's own serialization of the amount sum.
+ * Calls fn on every distinct customer of a state, in any of its forms,
+ * without changing it: the hash table slot by slot, or the runs merged on
+ * the fly (a customer in several runs is met once, with its purchases added
+ * up and its first and last purchase the extremes).
+ */
+typedef void (*ClvVisitor) (const ClvCustomer *c, void *arg);
+
+static void
+clv_visit(ClvState *state, ClvVisitor fn, void *arg)
+{
+	uint32		pos[CLV_MAX_RUNS];
+	uint64		seen = 0;
+
+	for (uint32 i = 0; i < state->nslots; i++)
+	{
+		if (state->slots[i].purchases != 0)
+			fn(&state->slots[i], arg);
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (state->nruns == 1)
+	{
+		for (uint32 i = 0; i < state->runs[0].n; i++)
+		{
+			fn(&state->runs[0].customers[i], arg);
+			if ((i & 0xFFFF) == 0xFFFF)
+				CHECK_FOR_INTERRUPTS();
+		}
+		return;
+	}
+	memset(pos, 0, sizeof(pos));
+	for (;;)
+	{
+		ClvCustomer c;
+		bool		any = false;
+
+		for (int r = 0; r < state->nruns; r++)
+			if (pos[r] < state->runs[r].n &&
+				(!any || state->runs[r].customers[pos[r]].customer_id < c.customer_id))
+			{
+				c.customer_id = state->runs[r].customers[pos[r]].customer_id;
+				any = true;
+			}
+		if (!any)
+			break;
+		c.purchases = 0;
+		for (int r = 0; r < state->nruns; r++)
+		{
+			const ClvCustomer *x;
+
+			if (pos[r] >= state->runs[r].n ||
+				(x = &state->runs[r].customers[pos[r]])->customer_id != c.customer_id)
+				continue;
+			if (c.purchases == 0 || x->first_at < c.first_at)
+				c.first_at = x->first_at;
+			if (c.purchases == 0 || x->last_at > c.last_at)
+				c.last_at = x->last_at;
+			c.purchases += x->purchases;
+			pos[r]++;
+		}
+		fn(&c, arg);
+		if ((++seen & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * The serialized customers are byte-oriented (portable) variable-length
+ * integers: 7 bits per byte, low bits first, the high bit set on every byte
+ * but the last; signed values zigzag-encoded (0, -1, 1, -2 ... as 0, 1, 2,
+ * 3 ...).  Sorted ids go as differences, so a customer usually takes 10 to 12
+ * bytes instead of 32.
+ */
+#define VARINT_MAX_BYTES	10
+
+static inline char *
+put_varint(char *p, uint64 v)
+{
+	while (v >= 0x80)
+	{
+		*p++ = (char) (v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (char) v;
+	return p;
+}
+
+static inline uint64
+zigzag(int64 v)
+{
+	return ((uint64) v << 1) ^ (uint64) (v >> 63);
+}
+
+static inline int64
+unzigzag(uint64 u)
+{
+	return (int64) (u >> 1) ^ -(int64) (u & 1);
+}
+
+static pg_noinline void
+report_invalid_clv_state(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid clv state: %s", what)));
+}
+
+static inline uint64
+get_varint(const char **p, const char *end)
+{
+	uint64		v = 0;
+
+	for (int shift = 0; shift < 64; shift += 7)
+	{
+		uint8		b;
+
+		if (*p >= end)
+			break;
+		b = (uint8) *(*p)++;
+		v |= (uint64) (b & 0x7F) << shift;
+		if ((b & 0x80) == 0)
+			return v;
+	}
+	report_invalid_clv_state("truncated number");
+	return 0;					/* keep the compiler quiet */
+}
+
+/*
+ * Serialize: purchase count, customer count, the customers sorted by id
+ * (each as the id's difference from the previous one, first purchase's
+ * difference from the previous one, last - first purchase, purchases - 1),
+ * then numeric.c's own serialization of the amount sum.
  */
 PG_FUNCTION_INFO_V1(clv_serialize);
 Datum
@@ -200,49 +534,111 @@ clv_serialize(PG_FUNCTION_ARGS)
 {
 	ClvState   *state;
 	StringInfoData buf;
-	clvhash_iterator it;
-	ClvCustomer *c;
+	ClvRun		run;
+	int64		prev_id = 0;
+	int64		prev_first = 0;
+	char	   *p;
 
 	agg_context_or_error(fcinfo, "clv_serialize");
 	state = (ClvState *) PG_GETARG_POINTER(0);
 
+	/* one sorted run of distinct customers, in the current context */
+	if (state->nruns == 0)
+		run = clv_table_run(state, CurrentMemoryContext);
+	else
+	{
+		run.customers = NULL;
+		run.n = 0;
+		for (int r = 0; r < state->nruns; r++)
+		{
+			ClvRun		merged = clv_merge_runs(run, state->runs[r], CurrentMemoryContext);
+
+			if (run.customers != NULL)
+				pfree(run.customers);
+			run = merged;
+		}
+	}
+
 	pq_begintypsend(&buf);
 	pq_sendint64(&buf, state->purchases);
-	pq_sendint32(&buf, state->customers->members);
-	clvhash_start_iterate(state->customers, &it);
-	while ((c = clvhash_iterate(state->customers, &it)) != NULL)
+	pq_sendint32(&buf, run.n);
+	if ((Size) run.n * 4 * VARINT_MAX_BYTES >= MaxAllocSize - (Size) buf.len - 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("clv() state of %u customers is too large to pass between processes", run.n),
+				 errhint("Compute CLV over smaller groups, or disable parallel query for this query.")));
+	enlargeStringInfo(&buf, run.n * 4 * VARINT_MAX_BYTES);
+	p = buf.data + buf.len;
+	for (uint32 i = 0; i < run.n; i++)
 	{
-		pq_sendint64(&buf, c->customer_id);
-		pq_sendint64(&buf, c->first_at);
-		pq_sendint64(&buf, c->last_at);
-		pq_sendint32(&buf, c->purchases);
+		ClvCustomer *c = &run.customers[i];
+
+		p = put_varint(p, zigzag((int64) ((uint64) c->customer_id - (uint64) prev_id)));
+		p = put_varint(p, zigzag((int64) ((uint64) c->first_at - (uint64) prev_first)));
+		p = put_varint(p, (uint64) (c->last_at - c->first_at));
+		p = put_varint(p, (uint64) (c->purchases - 1));
+		prev_id = c->customer_id;
+		prev_first = c->first_at;
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
 	}
+	buf.len = p - buf.data;
+	if (run.customers != NULL)
+		pfree(run.customers);
 	send_numeric_state(&buf, fcinfo, state->amounts);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
+/* Deserialize into a state of one sorted run, in the current context. */
 PG_FUNCTION_INFO_V1(clv_deserialize);
 Datum
 clv_deserialize(PG_FUNCTION_ARGS)
 {
 	StringInfoData buf;
 	ClvState   *state;
-	uint32		ncustomers;
+	ClvRun		run;
+	const char *p;
+	const char *end;
+	int64		prev_id = 0;
+	int64		prev_first = 0;
 
 	state_buffer_open(fcinfo, &buf, "clv_deserialize");
 
-	state = palloc0(sizeof(ClvState));
+	state = clv_state_new(CurrentMemoryContext);
 	state->purchases = pq_getmsgint64(&buf);
-	ncustomers = (uint32) pq_getmsgint(&buf, 4);
-	state->customers = clvhash_create(CurrentMemoryContext, Max(ncustomers, 16), NULL);
-	for (uint32 i = 0; i < ncustomers; i++)
+	run.n = (uint32) pq_getmsgint(&buf, 4);
+	/* every customer takes at least 4 bytes */
+	if ((Size) run.n > (Size) (buf.len - buf.cursor) / 4)
+		report_invalid_clv_state("more customers than bytes");
+	run.customers = clv_alloc(CurrentMemoryContext, run.n);
+	p = buf.data + buf.cursor;
+	end = buf.data + buf.len;
+	for (uint32 i = 0; i < run.n; i++)
 	{
-		int64		id = pq_getmsgint64(&buf);
-		TimestampTz first_at = pq_getmsgint64(&buf);
-		TimestampTz last_at = pq_getmsgint64(&buf);
-		int32		purchases = pq_getmsgint(&buf, 4);
+		ClvCustomer *c = &run.customers[i];
+		uint64		span;
+		uint64		more;
 
-		clv_add_customer(state, id, first_at, last_at, purchases);
+		c->customer_id = (int64) ((uint64) prev_id + (uint64) unzigzag(get_varint(&p, end)));
+		c->first_at = (int64) ((uint64) prev_first + (uint64) unzigzag(get_varint(&p, end)));
+		span = get_varint(&p, end);
+		more = get_varint(&p, end);
+		if ((i > 0 && c->customer_id <= prev_id) ||
+			span > (uint64) (PG_INT64_MAX - c->first_at) ||
+			more >= (uint64) PG_INT64_MAX)
+			report_invalid_clv_state("customers out of order or out of range");
+		c->last_at = c->first_at + (int64) span;
+		c->purchases = (int64) more + 1;
+		prev_id = c->customer_id;
+		prev_first = c->first_at;
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	buf.cursor = p - buf.data;
+	if (run.n > 0)
+	{
+		clv_state_make_runs(state);
+		state->runs[state->nruns++] = run;
 	}
 	state->amounts = recv_numeric_state(&buf, fcinfo);
 	pq_getmsgend(&buf);
@@ -251,18 +647,46 @@ clv_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
+/*
+ * The sums the final function needs, in exact integers: tenures in
+ * microseconds, and purchases_c / tenure_c (in years) in fixed point with
+ * CLV_FRAC_BITS fractional bits, each term rounded once.  Integer sums do not
+ * depend on the order of the customers.  A term is at most purchases_c
+ * (tenures are at least a year), so the sum is below 2^(63 + CLV_FRAC_BITS)
+ * for any group whose purchase count fits in 64 bits.
+ */
+#define CLV_FRAC_BITS	60
+
+typedef struct ClvSums
+{
+	uint64		customers;
+	int128		tenure_usecs;
+	int128		freq_fixed;
+} ClvSums;
+
+static void
+clv_sum_one(const ClvCustomer *c, void *arg)
+{
+	ClvSums    *sums = (ClvSums *) arg;
+	int64		tenure = c->last_at - c->first_at;
+
+	if (tenure < USECS_PER_YEAR)
+		tenure = USECS_PER_YEAR;
+	sums->customers++;
+	sums->tenure_usecs += tenure;
+	sums->freq_fixed += (int128) rint(ldexp((double) c->purchases * ((double) USECS_PER_YEAR / (double) tenure),
+													  CLV_FRAC_BITS));
+}
+
 /* Final: V * F * L (see the file header); NULL without a counted purchase. */
 PG_FUNCTION_INFO_V1(clv_final);
 Datum
 clv_final(PG_FUNCTION_ARGS)
 {
 	ClvState   *state = PG_ARGISNULL(0) ? NULL : (ClvState *) PG_GETARG_POINTER(0);
-	clvhash_iterator it;
-	ClvCustomer *c;
-	double		sum_freq = 0.0;
-	double		sum_tenure = 0.0;
-	double		ncust;
-	double		fl;
+	ClvSums		sums = {0, 0, 0};
+	double		f;
+	double		l;
 	Datum		total;
 	Datum		v;
 	Datum		result;
@@ -271,26 +695,16 @@ clv_final(PG_FUNCTION_ARGS)
 	if (state == NULL || state->purchases == 0)
 		PG_RETURN_NULL();
 
-	clvhash_start_iterate(state->customers, &it);
-	while ((c = clvhash_iterate(state->customers, &it)) != NULL)
-	{
-		double		tenure = (double) (c->last_at - c->first_at) / USECS_PER_YEAR;
-
-		if (tenure < 1.0)
-			tenure = 1.0;
-		sum_freq += c->purchases / tenure;
-		sum_tenure += tenure;
-	}
-	CHECK_FOR_INTERRUPTS();
-	ncust = (double) state->customers->members;
-	fl = (sum_freq / ncust) * (sum_tenure / ncust);
+	clv_visit(state, clv_sum_one, &sums);
+	f = ldexp((double) sums.freq_fixed, -CLV_FRAC_BITS) / (double) sums.customers;
+	l = ((double) sums.tenure_usecs / (double) USECS_PER_YEAR) / (double) sums.customers;
 
 	total = call_numeric_agg(numeric_sum, fcinfo, state->amounts, false,
 							 (Datum) 0, true, &isnull);
 	v = DirectFunctionCall2(numeric_div, total,
 							DirectFunctionCall1(int8_numeric, Int64GetDatum(state->purchases)));
 	result = DirectFunctionCall2(numeric_mul, v,
-								 DirectFunctionCall1(float8_numeric, Float8GetDatum(fl)));
+								 DirectFunctionCall1(float8_numeric, Float8GetDatum(f * l)));
 	PG_RETURN_DATUM(money_result(result));
 }
 
@@ -339,17 +753,28 @@ clv_scalar(PG_FUNCTION_ARGS)
 
 #define TERM_UNITS_PER_YEAR		17532	/* 12 * 1461 */
 
-/* The term of a contract in 1/17532 years; errors for empty or unbounded. */
+/*
+ * The term of a contract in 1/17532 years; errors for empty or unbounded.
+ * Whole months and leftover days are counted as age(upper, lower) counts
+ * them for dates: the calendar difference of the two dates, a negative day
+ * difference borrowing the length of the lower date's month.
+ */
 static int64
-term_units(FunctionCallInfo fcinfo, RangeType *term)
+term_units(FunctionCallInfo fcinfo, Datum term)
 {
-	TypeCacheEntry *typcache = range_typcache(fcinfo, RangeTypeGetOid(term));
 	RangeBound	lower;
 	RangeBound	upper;
 	bool		empty;
-	Interval   *age;
+	int			y1,
+				m1,
+				d1,
+				y2,
+				m2,
+				d2;
+	int64		months;
+	int64		days;
 
-	range_deserialize(typcache, term, &lower, &upper, &empty);
+	daterange_bounds(fcinfo, term, &lower, &upper, &empty);
 
 	if (empty)
 		ereport(ERROR,
@@ -363,14 +788,19 @@ term_units(FunctionCallInfo fcinfo, RangeType *term)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("term must be bounded"),
-				 errdetail("term is %s.",
-						   datum_text(RangeTypePGetDatum(term), RangeTypeGetOid(term))),
+				 errdetail("term is %s.", datum_text(term, DATERANGEOID)),
 				 errhint("An annual value needs a finite term; leave open-ended contracts out with WHERE NOT upper_inf(term) AND isfinite(upper(term)).")));
 
-	age = DatumGetIntervalP(DirectFunctionCall2(timestamp_age,
-												DirectFunctionCall1(date_timestamp, upper.val),
-												DirectFunctionCall1(date_timestamp, lower.val)));
-	return (int64) age->month * 1461 + (int64) age->day * 48;
+	j2date(DatumGetDateADT(upper.val) + POSTGRES_EPOCH_JDATE, &y1, &m1, &d1);
+	j2date(DatumGetDateADT(lower.val) + POSTGRES_EPOCH_JDATE, &y2, &m2, &d2);
+	months = (int64) (y1 - y2) * MONTHS_PER_YEAR + (m1 - m2);
+	days = d1 - d2;
+	if (days < 0)
+	{
+		days += day_tab[isleap(y2)][m2 - 1];
+		months--;
+	}
+	return months * 1461 + days * 48;
 }
 
 /* The annual value of one contract: contract_value * 17532 / term units. */
@@ -385,7 +815,7 @@ acv_row_value(FunctionCallInfo fcinfo, bool *counted)
 		return (Datum) 0;
 	value = PG_GETARG_DATUM(1);
 	check_finite_numeric(value, "contract_value");
-	units = term_units(fcinfo, PG_GETARG_RANGE_P(2));
+	units = term_units(fcinfo, PG_GETARG_DATUM(2));
 	*counted = true;
 	if (units == TERM_UNITS_PER_YEAR)
 		return value;

@@ -17,6 +17,7 @@
 #include "postgres.h"
 
 #include "sales_kpi.h"
+#include "catalog/pg_type.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -61,23 +62,21 @@ retention_set_period(RetentionState *state, DateADT first_day, DateADT last_day)
 
 /* The first and last day of a bounded, non-empty period. */
 static void
-period_days(FunctionCallInfo fcinfo, RangeType *period, DateADT *first_day,
+period_days(FunctionCallInfo fcinfo, Datum period, DateADT *first_day,
 			DateADT *last_day)
 {
-	TypeCacheEntry *typcache = range_typcache(fcinfo, RangeTypeGetOid(period));
 	RangeBound	lower;
 	RangeBound	upper;
 	bool		empty;
 
-	range_deserialize(typcache, period, &lower, &upper, &empty);
+	daterange_bounds(fcinfo, period, &lower, &upper, &empty);
 	if (empty || lower.infinite || upper.infinite ||
 		DATE_NOT_FINITE(DatumGetDateADT(lower.val)) ||
 		DATE_NOT_FINITE(DatumGetDateADT(upper.val)))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("period must be a bounded, non-empty date range"),
-				 errdetail("period is %s.",
-						   datum_text(RangeTypePGetDatum(period), RangeTypeGetOid(period))),
+				 errdetail("period is %s.", datum_text(period, DATERANGEOID)),
 				 errhint("Pass the period as daterange(first_day, day_after_last_day).")));
 
 	/* daterange is canonical [lower, upper), but be exact about any bounds */
@@ -85,12 +84,24 @@ period_days(FunctionCallInfo fcinfo, RangeType *period, DateADT *first_day,
 	*last_day = DatumGetDateADT(upper.val) - (upper.inclusive ? 0 : 1);
 }
 
+/* Whether a range with these bounds contains day d (date_cmp's order). */
+static inline bool
+bounds_contain(const RangeBound *lower, const RangeBound *upper, DateADT d)
+{
+	DateADT		lo = DatumGetDateADT(lower->val);
+	DateADT		hi = DatumGetDateADT(upper->val);
+
+	return (lower->infinite || lo < d || (lo == d && lower->inclusive)) &&
+		(upper->infinite || d < hi || (d == hi && upper->inclusive));
+}
+
 static Datum
 retention_step(FunctionCallInfo fcinfo, int sign)
 {
 	RetentionState *state;
-	RangeType  *active;
-	TypeCacheEntry *typcache;
+	RangeBound	lower;
+	RangeBound	upper;
+	bool		empty;
 	DateADT		first_day;
 	DateADT		last_day;
 
@@ -101,15 +112,14 @@ retention_step(FunctionCallInfo fcinfo, int sign)
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_POINTER(state);
 
-	period_days(fcinfo, PG_GETARG_RANGE_P(2), &first_day, &last_day);
+	period_days(fcinfo, PG_GETARG_DATUM(2), &first_day, &last_day);
 	retention_set_period(state, first_day, last_day);
 
-	active = PG_GETARG_RANGE_P(1);
-	typcache = range_typcache(fcinfo, RangeTypeGetOid(active));
-	if (range_contains_elem_internal(typcache, active, DateADTGetDatum(first_day)))
+	daterange_bounds(fcinfo, PG_GETARG_DATUM(1), &lower, &upper, &empty);
+	if (!empty && bounds_contain(&lower, &upper, first_day))
 	{
 		state->at_start += sign;
-		if (range_contains_elem_internal(typcache, active, DateADTGetDatum(last_day)))
+		if (bounds_contain(&lower, &upper, last_day))
 			state->retained += sign;
 	}
 	PG_RETURN_POINTER(state);
