@@ -14,6 +14,12 @@
 # server runs as the 'postgres' system user (created by the Debian package);
 # if that user cannot reach the checkout (a clone under /root, say), the
 # cluster lives in a directory under /tmp named after the checkout instead.
+#
+# The integration tests run further throwaway clusters beside it, named by
+# SALES_KPI_CLUSTER (in .cluster/<name>/), each on its own port
+# (SALES_KPI_PORT), listening on TCP only where SALES_KPI_LISTEN says so
+# (loopback addresses only).  The main cluster's port, 54329, is not
+# PostgreSQL's default, so that a system cluster on 5432 never collides.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,9 +27,18 @@ dir="$top/.cluster"
 if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$top" 2>/dev/null; then
   dir="/tmp/sales_kpi-cluster-$(printf %s "$top" | md5sum | cut -c1-12)"
 fi
+name=${SALES_KPI_CLUSTER:-}
+if [ -n "$name" ]; then
+  dir="$dir/$name"
+fi
 data="$dir/data"
 sock="$dir"
-port=${SALES_KPI_PORT:-5432}
+port=${SALES_KPI_PORT:-54329}
+listen=${SALES_KPI_LISTEN:-}
+case ",$listen," in
+  ,,|,127.0.0.1,|,localhost,|,::1,|,127.0.0.1\,::1,) ;;
+  *) echo "SALES_KPI_LISTEN may only name loopback addresses, not '$listen'." >&2; exit 2 ;;
+esac
 bindir=$(/usr/lib/postgresql/15/bin/pg_config --bindir 2>/dev/null || pg_config --bindir)
 dbname=sales_kpi
 
@@ -48,6 +63,7 @@ start() {
   fi
   mkdir -p "$dir"
   if [ "$(id -u)" -eq 0 ]; then
+    [ -z "$name" ] || chown postgres: "$(dirname "$dir")"
     chown postgres: "$dir"
     if ! runuser -u postgres -- test -w "$dir"; then
       echo "The postgres user cannot write to $dir." >&2
@@ -63,7 +79,7 @@ start() {
   # The cluster's own settings, rewritten at every start; a change restarts.
   conf=$(cat <<EOF
 # sales_kpi throwaway cluster (written by scripts/cluster.sh)
-listen_addresses = '${SALES_KPI_LISTEN:-}'
+listen_addresses = '$listen'
 unix_socket_directories = '$sock'
 port = $port
 shared_preload_libraries = 'pg_cron'
@@ -72,7 +88,7 @@ cron.use_background_workers = on
 max_worker_processes = 24
 max_parallel_workers = 8
 max_parallel_workers_per_gather = 2
-shared_buffers = 512MB
+shared_buffers = ${SALES_KPI_SHARED_BUFFERS:-512MB}
 work_mem = 64MB
 maintenance_work_mem = 256MB
 fsync = off
@@ -93,6 +109,11 @@ EOF
     as_server "$bindir/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
       { tail -20 "$dir/server.log" >&2; exit 1; }
   fi
+  if [ -n "$listen" ] && ! psql -h 127.0.0.1 -d postgres -XtAc "SELECT 1" >/dev/null 2>&1; then
+    echo "The cluster in $dir does not answer on 127.0.0.1:$port (is the port taken?)." >&2
+    tail -5 "$dir/server.log" >&2
+    exit 1
+  fi
   if ! psql -d postgres -XtAc "SELECT 1 FROM pg_database WHERE datname = '$dbname'" | grep -q 1; then
     psql -d postgres -XqAc "CREATE DATABASE $dbname"
   fi
@@ -108,7 +129,14 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  destroy) stop; rm -rf "$dir" ;;
+  destroy)
+    # the main cluster's directory holds the named ones: stop them first
+    if [ -z "$name" ]; then
+      for sub in "$dir"/*/data; do
+        [ -f "$sub/postmaster.pid" ] && as_server "$bindir/pg_ctl" -D "$sub" -m immediate -w stop >/dev/null 2>&1 || true
+      done
+    fi
+    stop; rm -rf "$dir" ;;
   psql) shift; exec psql -X "$@" ;;
   env) echo "export PGHOST='$sock' PGPORT=$port PGUSER=postgres PGDATABASE=$dbname" ;;
   regress)
