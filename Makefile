@@ -60,10 +60,14 @@ $(DATA_built): $(SQL_PARTS) sales_kpi.control
 
 CLUSTER = scripts/cluster.sh
 
-.PHONY: deps build-install cluster demo test bench regress pgtap stop-cluster destroy-cluster
+.PHONY: deps test-deps build-install cluster demo test bench regress pgtap stop-cluster destroy-cluster
 
+# The packages to build and run the demo; test-deps adds those of the suites.
 deps:
 	@scripts/deps.sh
+
+test-deps:
+	@scripts/deps.sh --tests
 
 # Build and install the extension (root writes to the PostgreSQL tree).
 build-install: deps
@@ -79,10 +83,10 @@ demo: cluster
 regress: cluster
 	@$(CLUSTER) regress
 
-pgtap: cluster
+pgtap: cluster test-deps
 	@$(CLUSTER) pgtap
 
-test: cluster
+test: cluster test-deps
 	@scripts/run-tests.sh
 
 stop-cluster:

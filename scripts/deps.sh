@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# Install the Debian packages sales_kpi needs to build and test: with apt-get
-# when run as root, otherwise print the exact command and fail.
+# Install the Debian packages sales_kpi needs to build and run its demo
+# (scripts/deps.sh), or also to run every test suite (scripts/deps.sh --tests):
+# with apt-get when run as root, otherwise print the exact command and fail.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 PG=15
 packages=(
   make gcc
   "postgresql-$PG" "postgresql-server-dev-$PG" "postgresql-contrib"
-  "postgresql-$PG-pgtap" libtap-parser-sourcehandler-pgtap-perl
   "postgresql-$PG-cron"
 )
-# Integration suites add their own (see test/*/deps); gathered here.
-for f in test/*/packages; do
-  [ -f "$f" ] && while read -r p; do [ -n "$p" ] && packages+=("$p"); done < <(grep -v '^#' "$f")
-done
+if [ "${1:-}" = --tests ]; then
+  packages+=("postgresql-$PG-pgtap" libtap-parser-sourcehandler-pgtap-perl)
+  # Integration suites add their own (test/<suite>/packages).
+  for f in test/*/packages; do
+    [ -f "$f" ] && while read -r p; do [ -n "$p" ] && packages+=("$p"); done < <(grep -v '^#' "$f")
+  done
+fi
 
 missing=()
 for p in "${packages[@]}"; do
