@@ -26,14 +26,17 @@
 
 /*
  * Raw stage strings already classified, per call site: an open-addressing
- * table of RAW_CACHE_SLOTS entries (a power of two) holding at most
- * RAW_CACHE_MAX of them, each with its bytes inline so that a hit touches one
- * cache line.  Longer strings, and strings beyond the first RAW_CACHE_MAX,
- * are normalised on every row (still correct, just slower).
+ * table of RAW_CACHE_SLOTS 64-byte entries (a power of two) holding at most
+ * RAW_CACHE_MAX strings of up to RAW_CACHE_MAXLEN bytes, keyed by length and
+ * first and last eight bytes, with the bytes inline so that a hit reads one
+ * entry.  Longer strings, and strings beyond the first RAW_CACHE_MAX, are
+ * normalised on every row (still correct, just slower).
  */
 #define RAW_CACHE_SLOTS		256
 #define RAW_CACHE_MAX		192
 #define RAW_CACHE_MAXLEN	40
+/* Names up to this long are normalised on the stack: no allocation per row. */
+#define NORM_BUF_LEN		256
 
 typedef struct RawStage
 {
@@ -214,8 +217,8 @@ static pg_noinline StageOutcome
 classify_miss(StageCache *cache, RawStage *slot, const char *bytes, int len,
 			  uint64 a, uint64 b)
 {
-	char		buf[RAW_CACHE_MAXLEN + 1];
-	char	   *norm = (len <= RAW_CACHE_MAXLEN) ? buf : palloc(len);
+	char		buf[NORM_BUF_LEN];
+	char	   *norm = (len <= NORM_BUF_LEN) ? buf : palloc(len);
 	StageOutcome outcome = lookup_normalized(cache, norm, normalize_stage(bytes, len, norm));
 
 	if (len <= RAW_CACHE_MAXLEN && cache->nraw < RAW_CACHE_MAX)
