@@ -145,10 +145,9 @@ clv_table_resize(ClvState *state, uint32 nslots)
 		pfree(old);
 }
 
-/* Add purchases of one customer to the hash table. */
+/* Add one purchase of a customer to the hash table. */
 static inline void
-clv_table_add(ClvState *state, int64 id, TimestampTz first_at,
-			  TimestampTz last_at, int64 purchases)
+clv_table_add(ClvState *state, int64 id, TimestampTz at)
 {
 	ClvCustomer *c;
 	uint32		i;
@@ -170,20 +169,20 @@ clv_table_add(ClvState *state, int64 id, TimestampTz first_at,
 		if (c->purchases == 0)
 		{
 			c->customer_id = id;
-			c->first_at = first_at;
-			c->last_at = last_at;
-			c->purchases = purchases;
+			c->first_at = at;
+			c->last_at = at;
+			c->purchases = 1;
 			state->members++;
 			return;
 		}
 		if (c->customer_id == id)
 			break;
 	}
-	if (first_at < c->first_at)
-		c->first_at = first_at;
-	if (last_at > c->last_at)
-		c->last_at = last_at;
-	c->purchases += purchases;
+	if (at < c->first_at)
+		c->first_at = at;
+	if (at > c->last_at)
+		c->last_at = at;
+	c->purchases++;
 }
 
 /* Sort customers by id: an inlined sort where PostgreSQL has one (14+). */
@@ -338,7 +337,7 @@ clv_trans(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("clv_trans cannot add rows to a combined state")));
-	clv_table_add(state, PG_GETARG_INT64(1), at, at, 1);
+	clv_table_add(state, PG_GETARG_INT64(1), at);
 	state->amounts = call_numeric_agg(numeric_avg_accum, fcinfo,
 									  state->amounts, state->amounts == 0,
 									  amount, false, &isnull);
@@ -522,11 +521,35 @@ get_varint(const char **p, const char *end)
 	return 0;					/* keep the compiler quiet */
 }
 
+/* Writes customers, in id order, into a buffer with room for them all. */
+typedef struct ClvWriter
+{
+	char	   *p;
+	int64		prev_id;
+	int64		prev_first;
+	uint32		n;
+} ClvWriter;
+
+static void
+clv_write_one(const ClvCustomer *c, void *arg)
+{
+	ClvWriter  *w = (ClvWriter *) arg;
+
+	w->p = put_varint(w->p, zigzag((int64) ((uint64) c->customer_id - (uint64) w->prev_id)));
+	w->p = put_varint(w->p, zigzag((int64) ((uint64) c->first_at - (uint64) w->prev_first)));
+	w->p = put_varint(w->p, (uint64) (c->last_at - c->first_at));
+	w->p = put_varint(w->p, (uint64) (c->purchases - 1));
+	w->prev_id = c->customer_id;
+	w->prev_first = c->first_at;
+	w->n++;
+}
+
 /*
  * Serialize: purchase count, customer count, the customers sorted by id
  * (each as the id's difference from the previous one, first purchase's
  * difference from the previous one, last - first purchase, purchases - 1),
- * then numeric.c's own serialization of the amount sum.
+ * then numeric.c's own serialization of the amount sum.  A hash table is
+ * sorted into a temporary run; runs are merged on the fly by clv_visit().
  */
 PG_FUNCTION_INFO_V1(clv_serialize);
 Datum
@@ -534,57 +557,47 @@ clv_serialize(PG_FUNCTION_ARGS)
 {
 	ClvState   *state;
 	StringInfoData buf;
-	ClvRun		run;
-	int64		prev_id = 0;
-	int64		prev_first = 0;
-	char	   *p;
+	ClvRun		sorted = {NULL, 0};
+	ClvWriter	w = {NULL, 0, 0, 0};
+	uint64		most;
+	int			count_at;
+	uint32		count;
 
 	agg_context_or_error(fcinfo, "clv_serialize");
 	state = (ClvState *) PG_GETARG_POINTER(0);
 
-	/* one sorted run of distinct customers, in the current context */
-	if (state->nruns == 0)
-		run = clv_table_run(state, CurrentMemoryContext);
-	else
-	{
-		run.customers = NULL;
-		run.n = 0;
-		for (int r = 0; r < state->nruns; r++)
-		{
-			ClvRun		merged = clv_merge_runs(run, state->runs[r], CurrentMemoryContext);
-
-			if (run.customers != NULL)
-				pfree(run.customers);
-			run = merged;
-		}
-	}
+	most = state->members;
+	for (int r = 0; r < state->nruns; r++)
+		most += state->runs[r].n;
+	if (most * 4 * VARINT_MAX_BYTES >= MaxAllocSize - 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("clv() state of " UINT64_FORMAT " customers is too large to pass between processes", most),
+				 errhint("Compute CLV over smaller groups, or disable parallel query for this query.")));
 
 	pq_begintypsend(&buf);
 	pq_sendint64(&buf, state->purchases);
-	pq_sendint32(&buf, run.n);
-	if ((Size) run.n * 4 * VARINT_MAX_BYTES >= MaxAllocSize - (Size) buf.len - 1024)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("clv() state of %u customers is too large to pass between processes", run.n),
-				 errhint("Compute CLV over smaller groups, or disable parallel query for this query.")));
-	enlargeStringInfo(&buf, run.n * 4 * VARINT_MAX_BYTES);
-	p = buf.data + buf.len;
-	for (uint32 i = 0; i < run.n; i++)
+	count_at = buf.len;
+	pq_sendint32(&buf, 0);		/* the customer count, filled in below */
+	enlargeStringInfo(&buf, (int) (most * 4 * VARINT_MAX_BYTES));
+	w.p = buf.data + buf.len;
+	if (state->nruns == 0)
 	{
-		ClvCustomer *c = &run.customers[i];
-
-		p = put_varint(p, zigzag((int64) ((uint64) c->customer_id - (uint64) prev_id)));
-		p = put_varint(p, zigzag((int64) ((uint64) c->first_at - (uint64) prev_first)));
-		p = put_varint(p, (uint64) (c->last_at - c->first_at));
-		p = put_varint(p, (uint64) (c->purchases - 1));
-		prev_id = c->customer_id;
-		prev_first = c->first_at;
-		if ((i & 0xFFFF) == 0xFFFF)
-			CHECK_FOR_INTERRUPTS();
+		sorted = clv_table_run(state, CurrentMemoryContext);
+		for (uint32 i = 0; i < sorted.n; i++)
+		{
+			clv_write_one(&sorted.customers[i], &w);
+			if ((i & 0xFFFF) == 0xFFFF)
+				CHECK_FOR_INTERRUPTS();
+		}
+		pfree(sorted.customers);
 	}
-	buf.len = p - buf.data;
-	if (run.customers != NULL)
-		pfree(run.customers);
+	else
+		clv_visit(state, clv_write_one, &w);
+	buf.len = w.p - buf.data;
+	count = pg_hton32(w.n);
+	memcpy(buf.data + count_at, &count, sizeof(count));
+
 	send_numeric_state(&buf, fcinfo, state->amounts);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
