@@ -9,13 +9,15 @@ EXTENSION   = sales_kpi
 EXTVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" sales_kpi.control)
 
 MODULE_big  = sales_kpi
-OBJS        = src/common.o src/stage.o src/duration.o src/customer_value.o \
+OBJS        = src/module.o src/errors.o src/callsite.o src/codec.o src/exact_sum.o \
+              src/stage_catalog.o src/rates.o src/duration.o src/clv.o src/acv.o \
               src/velocity.o src/retention.o src/window.o src/scalar.o src/fiscal.o
 
 # The install script, assembled from one .sql per C family (order matters:
 # the preamble creates the schema the others use).
-SQL_PARTS   = src/sales_kpi.sql src/stage.sql src/duration.sql src/customer_value.sql \
-              src/velocity.sql src/retention.sql src/window.sql src/scalar.sql src/fiscal.sql \
+SQL_PARTS   = src/sales_kpi.sql src/stage_catalog.sql src/rates.sql src/duration.sql \
+              src/clv.sql src/acv.sql src/velocity.sql src/retention.sql src/window.sql \
+              src/scalar.sql src/fiscal.sql \
               src/model.sql $(addprefix src/dashboards/,$(DASHBOARDS)) src/refresh.sql
 DASHBOARDS  = 00_deal_state.sql league_status.sql pipeline.sql team_activity.sql performance.sql \
               stage_analysis.sql leaderboard.sql kpi_summary.sql kpi_alerts.sql
@@ -27,7 +29,9 @@ REGRESS     = stage_outcome win_rate conversion_rate time_in_pipeline \
               dashboards dashboard_security
 REGRESS_OPTS = --inputdir=. --load-extension=sales_kpi
 
-PG_CFLAGS   = -Wall -Wmissing-prototypes
+# -Wextra without -Wunused-parameter: every SQL-callable function has the
+# fmgr signature, whether it reads fcinfo or not.
+PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes
 ifeq ($(CI),true)
 PG_CFLAGS  += -Werror
 endif
@@ -52,8 +56,10 @@ clean:
 	rm -rf .cluster results regression.diffs regression.out sales_kpi--*.sql
 endif
 
-# PGXS does not track header dependencies: every object includes the shared header.
+# PGXS does not track header dependencies: every object includes the shared
+# header, and the rates and the catalog the inlined classifier.
 $(OBJS): src/sales_kpi.h
+src/stage_catalog.o src/rates.o: src/stage_catalog.h
 
 $(DATA_built): $(SQL_PARTS) sales_kpi.control
 	cat $(SQL_PARTS) > $@

@@ -16,82 +16,17 @@
 
 #include "sales_kpi.h"
 #include "access/xact.h"
-#include "libpq/pqformat.h"
-#include "utils/builtins.h"
 #include "utils/timestamp.h"
-
-/* Convert a non-negative count of microseconds to days + time. */
-Interval *
-usecs_to_interval(int64 usecs)
-{
-	Interval   *result = (Interval *) palloc(sizeof(Interval));
-
-	result->month = 0;
-	result->day = (int32) (usecs / USECS_PER_DAY);
-	result->time = usecs % USECS_PER_DAY;
-	return result;
-}
-
-/* The text form of a timestamptz, for error details. */
-char *
-timestamptz_text(TimestampTz ts)
-{
-	return DatumGetCString(DirectFunctionCall1(timestamptz_out,
-											   TimestampTzGetDatum(ts)));
-}
-
-/* The error of duration_usecs(): an end before its start, naming both. */
-void
-report_end_before_start(TimestampTz start, TimestampTz end,
-						const char *start_name, const char *end_name)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("%s must not be earlier than %s", end_name, start_name),
-			 errdetail("%s is %s and %s is %s.",
-					   end_name, timestamptz_text(end),
-					   start_name, timestamptz_text(start)),
-			 errhint("Correct the row, or leave it out with WHERE %s >= %s.",
-					 end_name, start_name)));
-}
-
-/* Duration from start to the beginning of the transaction (an open row). */
-static int64
-open_duration_usecs(TimestampTz start, const char *start_name)
-{
-	TimestampTz now = GetCurrentTransactionStartTimestamp();
-
-	if (now < start)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s of an open row must not be in the future", start_name),
-				 errdetail("%s is %s and the transaction started at %s.",
-						   start_name, timestamptz_text(start),
-						   timestamptz_text(now)),
-				 errhint("Pass an explicit as_of, or leave such rows out with WHERE %s <= now().",
-						 start_name)));
-	return now - start;
-}
 
 /* ------------------------------------------------------------------------
  * State handling, shared by every duration aggregate.
  * ------------------------------------------------------------------------
  */
 
-/* The state, created in the aggregate context on the first row. */
-static inline DurationSumState *
-duration_state_get(FunctionCallInfo fcinfo)
-{
-	if (likely(!PG_ARGISNULL(0)))
-		return (DurationSumState *) PG_GETARG_POINTER(0);
-	return (DurationSumState *) MemoryContextAllocZero(agg_context_or_error(fcinfo, "duration aggregate"),
-													   sizeof(DurationSumState));
-}
-
 static inline Datum
 duration_apply(FunctionCallInfo fcinfo, bool counted, int64 usecs, int sign)
 {
-	DurationSumState *state = duration_state_get(fcinfo);
+	DurationSumState *state = agg_state_get(fcinfo, sizeof(DurationSumState));
 
 	if (counted)
 	{
@@ -114,7 +49,8 @@ pipeline1_row(FunctionCallInfo fcinfo, int64 *usecs)
 		return false;
 	entered = PG_GETARG_TIMESTAMPTZ(1);
 	check_finite_timestamp(entered, "entered_at");
-	*usecs = open_duration_usecs(entered, "entered_at");
+	*usecs = open_duration_usecs(entered, GetCurrentTransactionStartTimestamp(),
+								 "entered_at", "an open row");
 	return true;
 }
 
@@ -132,7 +68,8 @@ pipeline2_row(FunctionCallInfo fcinfo, int64 *usecs)
 	entered = PG_GETARG_TIMESTAMPTZ(1);
 	check_finite_timestamp(entered, "entered_at");
 	if (PG_ARGISNULL(2))
-		*usecs = open_duration_usecs(entered, "entered_at");
+		*usecs = open_duration_usecs(entered, GetCurrentTransactionStartTimestamp(),
+									 "entered_at", "an open row");
 	else
 	{
 		TimestampTz exited = PG_GETARG_TIMESTAMPTZ(2);
@@ -153,6 +90,7 @@ pipeline3_row(FunctionCallInfo fcinfo, int64 *usecs)
 	TimestampTz entered;
 	TimestampTz as_of;
 	TimestampTz end;
+	const char *end_name = "as_of";
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(3))
 		return false;
@@ -170,11 +108,14 @@ pipeline3_row(FunctionCallInfo fcinfo, int64 *usecs)
 		/* a row that ends before it starts is bad data, as of any date */
 		(void) duration_usecs(entered, exited, "entered_at", "exited_at");
 		if (exited < as_of)
+		{
 			end = exited;
+			end_name = "exited_at";
+		}
 	}
 	if (entered > as_of)
 		return false;
-	*usecs = end - entered;
+	*usecs = duration_usecs(entered, end, "entered_at", end_name);
 	return true;
 }
 
@@ -313,42 +254,49 @@ PG_FUNCTION_INFO_V1(duration_combine);
 Datum
 duration_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = agg_context_or_error(fcinfo, "duration_combine");
-	DurationSumState *s1 = PG_ARGISNULL(0) ? NULL : (DurationSumState *) PG_GETARG_POINTER(0);
-	DurationSumState *s2 = PG_ARGISNULL(1) ? NULL : (DurationSumState *) PG_GETARG_POINTER(1);
+	DurationSumState *into;
+	DurationSumState *from;
 
-	if (s2 == NULL)
-	{
-		if (s1 == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(s1);
-	}
-	if (s1 == NULL)
-		s1 = (DurationSumState *) MemoryContextAllocZero(aggcontext,
-														 sizeof(DurationSumState));
-	s1->count += s2->count;
-	s1->sum_usecs += s2->sum_usecs;
-	PG_RETURN_POINTER(s1);
+	if (!combine_open(fcinfo, sizeof(DurationSumState), NULL,
+					  (void **) &into, (void **) &from))
+		return combine_passthrough(fcinfo);
+	into->count += from->count;
+	into->sum_usecs += from->sum_usecs;
+	PG_RETURN_POINTER(into);
 }
 
-/* Serialize: count, then the 128-bit sum as high and low 64-bit halves. */
+/* The state in the codec's format: the count, then the 128-bit sum. */
+static void
+duration_state_write(StringInfo buf, const DurationSumState *state)
+{
+	state_write_begin(buf, STATE_DURATION);
+	state_put_int64(buf, state->count);
+	state_put_int128(buf, state->sum_usecs);
+}
+
+static void
+duration_state_read(bytea *bytes, DurationSumState *state)
+{
+	StateReader r;
+
+	state_read_begin(&r, bytes, STATE_DURATION);
+	state->count = state_get_int64(&r);
+	state->sum_usecs = state_get_int128(&r);
+	state_read_end(&r);
+	if (state->count < 0 || state->sum_usecs < 0 ||
+		state->sum_usecs > (int128) state->count * PG_INT64_MAX)
+		report_invalid_state(STATE_DURATION, "The count or the sum is out of range.");
+}
+
 PG_FUNCTION_INFO_V1(duration_serialize);
 Datum
 duration_serialize(PG_FUNCTION_ARGS)
 {
-	DurationSumState *state;
 	StringInfoData buf;
-	uint128		sum;
 
-	agg_context_or_error(fcinfo, "duration_serialize");
-	state = (DurationSumState *) PG_GETARG_POINTER(0);
-	sum = (uint128) state->sum_usecs;
-
-	pq_begintypsend(&buf);
-	pq_sendint64(&buf, state->count);
-	pq_sendint64(&buf, (uint64) (sum >> 64));
-	pq_sendint64(&buf, (uint64) sum);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	agg_context_or_error(fcinfo);
+	duration_state_write(&buf, (DurationSumState *) PG_GETARG_POINTER(0));
+	PG_RETURN_BYTEA_P(state_write_end(&buf));
 }
 
 PG_FUNCTION_INFO_V1(duration_deserialize);
@@ -356,20 +304,10 @@ Datum
 duration_deserialize(PG_FUNCTION_ARGS)
 {
 	DurationSumState *state;
-	StringInfoData buf;
-	uint64		hi;
-	uint64		lo;
 
-	state_buffer_open(fcinfo, &buf, "duration_deserialize");
-
+	agg_context_or_error(fcinfo);
 	state = (DurationSumState *) palloc(sizeof(DurationSumState));
-	state->count = pq_getmsgint64(&buf);
-	hi = (uint64) pq_getmsgint64(&buf);
-	lo = (uint64) pq_getmsgint64(&buf);
-	state->sum_usecs = (int128) (((uint128) hi << 64) | lo);
-	pq_getmsgend(&buf);
-	pfree(buf.data);
-
+	duration_state_read(PG_GETARG_BYTEA_PP(0), state);
 	PG_RETURN_POINTER(state);
 }
 

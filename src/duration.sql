@@ -28,13 +28,13 @@ CREATE FUNCTION sales_kpi.pipeline1_inv(internal, timestamptz) RETURNS internal
 COMMENT ON FUNCTION sales_kpi.pipeline1_inv(internal, timestamptz) IS
     'Inverse transition of avg_time_in_pipeline(entered_at)';
 CREATE AGGREGATE @extschema@.avg_time_in_pipeline(entered_at timestamptz) (
-    SFUNC = sales_kpi.pipeline1_trans, STYPE = internal, SSPACE = 24,
+    SFUNC = sales_kpi.pipeline1_trans, STYPE = internal, SSPACE = 32,
     FINALFUNC = sales_kpi.duration_avg_final,
     COMBINEFUNC = sales_kpi.duration_combine,
     SERIALFUNC = sales_kpi.duration_serialize,
     DESERIALFUNC = sales_kpi.duration_deserialize,
     MSFUNC = sales_kpi.pipeline1_trans, MINVFUNC = sales_kpi.pipeline1_inv,
-    MSTYPE = internal, MSSPACE = 24, MFINALFUNC = sales_kpi.duration_avg_final,
+    MSTYPE = internal, MSSPACE = 32, MFINALFUNC = sales_kpi.duration_avg_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.avg_time_in_pipeline(timestamptz) IS
@@ -50,13 +50,13 @@ CREATE FUNCTION sales_kpi.pipeline2_inv(internal, timestamptz, timestamptz) RETU
 COMMENT ON FUNCTION sales_kpi.pipeline2_inv(internal, timestamptz, timestamptz) IS
     'Inverse transition of avg_time_in_pipeline(entered_at, exited_at)';
 CREATE AGGREGATE @extschema@.avg_time_in_pipeline(entered_at timestamptz, exited_at timestamptz) (
-    SFUNC = sales_kpi.pipeline2_trans, STYPE = internal, SSPACE = 24,
+    SFUNC = sales_kpi.pipeline2_trans, STYPE = internal, SSPACE = 32,
     FINALFUNC = sales_kpi.duration_avg_final,
     COMBINEFUNC = sales_kpi.duration_combine,
     SERIALFUNC = sales_kpi.duration_serialize,
     DESERIALFUNC = sales_kpi.duration_deserialize,
     MSFUNC = sales_kpi.pipeline2_trans, MINVFUNC = sales_kpi.pipeline2_inv,
-    MSTYPE = internal, MSSPACE = 24, MFINALFUNC = sales_kpi.duration_avg_final,
+    MSTYPE = internal, MSSPACE = 32, MFINALFUNC = sales_kpi.duration_avg_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.avg_time_in_pipeline(timestamptz, timestamptz) IS
@@ -72,13 +72,13 @@ CREATE FUNCTION sales_kpi.pipeline3_inv(internal, timestamptz, timestamptz, time
 COMMENT ON FUNCTION sales_kpi.pipeline3_inv(internal, timestamptz, timestamptz, timestamptz) IS
     'Inverse transition of avg_time_in_pipeline(entered_at, exited_at, as_of)';
 CREATE AGGREGATE @extschema@.avg_time_in_pipeline(entered_at timestamptz, exited_at timestamptz, as_of timestamptz) (
-    SFUNC = sales_kpi.pipeline3_trans, STYPE = internal, SSPACE = 24,
+    SFUNC = sales_kpi.pipeline3_trans, STYPE = internal, SSPACE = 32,
     FINALFUNC = sales_kpi.duration_avg_final,
     COMBINEFUNC = sales_kpi.duration_combine,
     SERIALFUNC = sales_kpi.duration_serialize,
     DESERIALFUNC = sales_kpi.duration_deserialize,
     MSFUNC = sales_kpi.pipeline3_trans, MINVFUNC = sales_kpi.pipeline3_inv,
-    MSTYPE = internal, MSSPACE = 24, MFINALFUNC = sales_kpi.duration_avg_final,
+    MSTYPE = internal, MSSPACE = 32, MFINALFUNC = sales_kpi.duration_avg_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.avg_time_in_pipeline(timestamptz, timestamptz, timestamptz) IS
@@ -94,13 +94,13 @@ CREATE FUNCTION sales_kpi.cycle_inv(internal, timestamptz, timestamptz) RETURNS 
 COMMENT ON FUNCTION sales_kpi.cycle_inv(internal, timestamptz, timestamptz) IS
     'Inverse transition of sales_cycle_length(created_at, closed_at)';
 CREATE AGGREGATE @extschema@.sales_cycle_length(created_at timestamptz, closed_at timestamptz) (
-    SFUNC = sales_kpi.cycle_trans, STYPE = internal, SSPACE = 24,
+    SFUNC = sales_kpi.cycle_trans, STYPE = internal, SSPACE = 32,
     FINALFUNC = sales_kpi.duration_avg_final,
     COMBINEFUNC = sales_kpi.duration_combine,
     SERIALFUNC = sales_kpi.duration_serialize,
     DESERIALFUNC = sales_kpi.duration_deserialize,
     MSFUNC = sales_kpi.cycle_trans, MINVFUNC = sales_kpi.cycle_inv,
-    MSTYPE = internal, MSSPACE = 24, MFINALFUNC = sales_kpi.duration_avg_final,
+    MSTYPE = internal, MSSPACE = 32, MFINALFUNC = sales_kpi.duration_avg_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.sales_cycle_length(timestamptz, timestamptz) IS
@@ -116,13 +116,13 @@ CREATE FUNCTION sales_kpi.ramp_inv(internal, timestamptz, timestamptz) RETURNS i
 COMMENT ON FUNCTION sales_kpi.ramp_inv(internal, timestamptz, timestamptz) IS
     'Inverse transition of avg_ramp_time(started_at, first_contact_at)';
 CREATE AGGREGATE @extschema@.avg_ramp_time(started_at timestamptz, first_contact_at timestamptz) (
-    SFUNC = sales_kpi.ramp_trans, STYPE = internal, SSPACE = 24,
+    SFUNC = sales_kpi.ramp_trans, STYPE = internal, SSPACE = 32,
     FINALFUNC = sales_kpi.duration_avg_final,
     COMBINEFUNC = sales_kpi.duration_combine,
     SERIALFUNC = sales_kpi.duration_serialize,
     DESERIALFUNC = sales_kpi.duration_deserialize,
     MSFUNC = sales_kpi.ramp_trans, MINVFUNC = sales_kpi.ramp_inv,
-    MSTYPE = internal, MSSPACE = 24, MFINALFUNC = sales_kpi.duration_avg_final,
+    MSTYPE = internal, MSSPACE = 32, MFINALFUNC = sales_kpi.duration_avg_final,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.avg_ramp_time(timestamptz, timestamptz) IS

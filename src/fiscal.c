@@ -1,23 +1,16 @@
 /*-------------------------------------------------------------------------
  *
  * fiscal.c
- *	  Periods for the dashboards: the settings
- *	  sales_kpi.fiscal_year_start_month (1-12, default 1) and sales_kpi.as_of
- *	  (the day dashboards are computed for; empty means today),
- *	  fiscal_period_start(ts, grain), fiscal_period_label(ts, grain) and
- *	  sales_kpi.as_of().
+ *	  Periods for the dashboards: fiscal_period_start(ts, grain),
+ *	  fiscal_period_label(ts, grain) and sales_kpi.as_of(), which read the
+ *	  settings sales_kpi.fiscal_year_start_month and sales_kpi.as_of
+ *	  (module.c).
  *
  *	  A fiscal year starts on the first day of the setting's month and is
  *	  named by the calendar year in which it ends: with a start month of 4,
  *	  FY2026 runs from 2025-04-01 to 2026-03-31.  Quarters and months are
  *	  numbered from the start of the fiscal year.  The timestamp is read as
  *	  a date in the session's time zone.
- *
- *	  A value SET before the library was loaded is a placeholder that
- *	  PostgreSQL validates only at load, discarding it with a mere WARNING if
- *	  it is out of range.  The functions would then silently use the
- *	  default, so a rejected placeholder is remembered and the functions
- *	  refuse to run until the setting is set again.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,13 +20,7 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
-#include "utils/guc.h"
-#include "utils/memutils.h"
 #include "utils/timestamp.h"
-
-static int	fiscal_year_start_month = 1;
-static char *rejected_start_month = NULL;	/* a placeholder discarded at load */
-static char *as_of_setting = NULL;
 
 typedef enum FiscalGrain
 {
@@ -50,45 +37,6 @@ typedef struct FiscalPeriod
 	int			start_year;		/* calendar date of the period's first day */
 	int			start_month;
 } FiscalPeriod;
-
-/* Any accepted value of the setting clears a remembered rejection. */
-static void
-start_month_assigned(int newval, void *extra)
-{
-	rejected_start_month = NULL;
-}
-
-void
-fiscal_define_settings(void)
-{
-	const char *placeholder = GetConfigOption("sales_kpi.fiscal_year_start_month",
-											  true, false);
-	char	   *before = placeholder ? MemoryContextStrdup(TopMemoryContext, placeholder) : NULL;
-
-	DefineCustomIntVariable("sales_kpi.fiscal_year_start_month",
-							"Calendar month (1-12) on which the fiscal year starts.",
-							"A fiscal year is named by the calendar year in which it ends.",
-							&fiscal_year_start_month,
-							1, 1, 12,
-							PGC_USERSET, 0,
-							NULL, start_month_assigned, NULL);
-	if (before != NULL &&
-		strcmp(before, GetConfigOption("sales_kpi.fiscal_year_start_month", false, false)) != 0)
-		rejected_start_month = before;
-
-	DefineCustomStringVariable("sales_kpi.as_of",
-							   "Day the dashboards are computed for; empty means today.",
-							   "Set it to reproduce the dashboards of a past day, e.g. '2026-03-31'.",
-							   &as_of_setting,
-							   "",
-							   PGC_USERSET, 0,
-							   NULL, NULL, NULL);
-#if PG_VERSION_NUM >= 150000
-	MarkGUCPrefixReserved("sales_kpi");
-#else
-	EmitWarningsOnPlaceholders("sales_kpi");
-#endif
-}
 
 static FiscalGrain
 parse_grain(text *grain)
@@ -116,19 +64,12 @@ fiscal_period_of(TimestampTz ts, FiscalGrain grain)
 	struct pg_tm tm;
 	fsec_t		fsec;
 	int			tz;
-	int			s = fiscal_year_start_month;
+	int			s = setting_fiscal_start_month();
 	int			offset;			/* months since the fiscal year started */
 	int			fy_start_year;
 	int			first;			/* first month of the period, from fy start */
 	FiscalPeriod p;
 
-	if (rejected_start_month != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for parameter \"sales_kpi.fiscal_year_start_month\": \"%s\"",
-						rejected_start_month),
-				 errdetail("The value was set before sales_kpi was loaded and is not a month from 1 to 12."),
-				 errhint("SET sales_kpi.fiscal_year_start_month to a month from 1 to 12.")));
 	check_finite_timestamp(ts, "ts");
 	if (timestamp2tm(ts, &tz, &tm, &fsec, NULL, NULL) != 0)
 		ereport(ERROR,
@@ -206,12 +147,6 @@ fiscal_period_label(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(label));
 }
 
-static void
-as_of_error_context(void *arg)
-{
-	errcontext("reading setting sales_kpi.as_of = \"%s\"", (char *) arg);
-}
-
 /*
  * sales_kpi.as_of() -> date: the day set in sales_kpi.as_of, or today (in the
  * session time zone) when it is empty.
@@ -220,24 +155,9 @@ PG_FUNCTION_INFO_V1(as_of_date);
 Datum
 as_of_date(PG_FUNCTION_ARGS)
 {
-	ErrorContextCallback callback;
 	DateADT		day;
 
-	if (as_of_setting == NULL || as_of_setting[0] == '\0')
+	if (!setting_as_of_day(&day))
 		PG_RETURN_DATEADT(GetSQLCurrentDate());
-
-	callback.callback = as_of_error_context;
-	callback.arg = as_of_setting;
-	callback.previous = error_context_stack;
-	error_context_stack = &callback;
-	day = DatumGetDateADT(DirectFunctionCall1(date_in, CStringGetDatum(as_of_setting)));
-	error_context_stack = callback.previous;
-
-	if (DATE_NOT_FINITE(day))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("sales_kpi.as_of must be a finite date"),
-				 errdetail("sales_kpi.as_of is \"%s\".", as_of_setting),
-				 errhint("SET sales_kpi.as_of to a day such as '2026-03-31', or to '' for today.")));
 	PG_RETURN_DATEADT(day);
 }

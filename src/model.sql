@@ -3,11 +3,6 @@
 -- load with \copy and restore with pg_dump unchanged.  Constraints reject
 -- impossible rows; every table is registered with pg_extension_config_dump
 -- so that pg_dump carries its rows.
---
--- From here on the install script resolves unqualified names in pg_catalog
--- only: tables are qualified with sales_kpi., the extension's functions with
--- @extschema@., and no operator can be captured by an object elsewhere.
-SET LOCAL search_path = pg_catalog, pg_temp;
 
 CREATE FUNCTION sales_kpi.as_of() RETURNS date
     AS 'MODULE_PATHNAME', 'as_of_date' LANGUAGE C STABLE PARALLEL SAFE;

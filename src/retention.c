@@ -18,11 +18,9 @@
 
 #include "sales_kpi.h"
 #include "catalog/pg_type.h"
-#include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/rangetypes.h"
-#include "utils/typcache.h"
 
 typedef struct RetentionState
 {
@@ -32,12 +30,6 @@ typedef struct RetentionState
 	int64		at_start;		/* rows active on first_day */
 	int64		retained;		/* of those, rows active on last_day */
 } RetentionState;
-
-static char *
-date_text(DateADT d)
-{
-	return DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(d)));
-}
 
 /* Set the state's period, or check that it is the one already set. */
 static void
@@ -105,10 +97,7 @@ retention_step(FunctionCallInfo fcinfo, int sign)
 	DateADT		first_day;
 	DateADT		last_day;
 
-	state = PG_ARGISNULL(0)
-		? (RetentionState *) MemoryContextAllocZero(agg_context_or_error(fcinfo, "retention_rate"),
-													sizeof(RetentionState))
-		: (RetentionState *) PG_GETARG_POINTER(0);
+	state = agg_state_get(fcinfo, sizeof(RetentionState));
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_POINTER(state);
 
@@ -145,61 +134,78 @@ PG_FUNCTION_INFO_V1(retention_combine);
 Datum
 retention_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = agg_context_or_error(fcinfo, "retention_combine");
-	RetentionState *s1 = PG_ARGISNULL(0) ? NULL : (RetentionState *) PG_GETARG_POINTER(0);
-	RetentionState *s2 = PG_ARGISNULL(1) ? NULL : (RetentionState *) PG_GETARG_POINTER(1);
+	RetentionState *into;
+	RetentionState *from;
 
-	if (s2 == NULL)
-	{
-		if (s1 == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(s1);
-	}
-	if (s1 == NULL)
-		s1 = (RetentionState *) MemoryContextAllocZero(aggcontext, sizeof(RetentionState));
-	if (s2->has_period)
-		retention_set_period(s1, s2->first_day, s2->last_day);
-	s1->at_start += s2->at_start;
-	s1->retained += s2->retained;
-	PG_RETURN_POINTER(s1);
+	if (!combine_open(fcinfo, sizeof(RetentionState), NULL,
+					  (void **) &into, (void **) &from))
+		return combine_passthrough(fcinfo);
+	if (from->has_period)
+		retention_set_period(into, from->first_day, from->last_day);
+	into->at_start += from->at_start;
+	into->retained += from->retained;
+	PG_RETURN_POINTER(into);
+}
+
+/*
+ * The state in the codec's format: whether a period is set, its first and
+ * last day, the rows active on the first day, and of those on the last.
+ */
+static void
+retention_state_write(StringInfo buf, const RetentionState *state)
+{
+	state_write_begin(buf, STATE_RETENTION);
+	state_put_byte(buf, state->has_period ? 1 : 0);
+	state_put_int32(buf, state->first_day);
+	state_put_int32(buf, state->last_day);
+	state_put_int64(buf, state->at_start);
+	state_put_int64(buf, state->retained);
+}
+
+static void
+retention_state_read(bytea *bytes, RetentionState *state)
+{
+	StateReader r;
+	uint8		has_period;
+
+	state_read_begin(&r, bytes, STATE_RETENTION);
+	has_period = state_get_byte(&r);
+	state->has_period = (has_period == 1);
+	state->first_day = (DateADT) state_get_int32(&r);
+	state->last_day = (DateADT) state_get_int32(&r);
+	state->at_start = state_get_int64(&r);
+	state->retained = state_get_int64(&r);
+	state_read_end(&r);
+	if (has_period > 1 ||
+		(state->has_period && (DATE_NOT_FINITE(state->first_day) ||
+							   DATE_NOT_FINITE(state->last_day) ||
+							   state->last_day < state->first_day)))
+		report_invalid_state(STATE_RETENTION, "The period is not a bounded range of days.");
+	if (state->at_start < 0 || state->retained < 0 || state->retained > state->at_start ||
+		(!state->has_period && state->at_start > 0))
+		report_invalid_state(STATE_RETENTION, "The counts are out of range.");
 }
 
 PG_FUNCTION_INFO_V1(retention_serialize);
 Datum
 retention_serialize(PG_FUNCTION_ARGS)
 {
-	RetentionState *state;
 	StringInfoData buf;
 
-	agg_context_or_error(fcinfo, "retention_serialize");
-	state = (RetentionState *) PG_GETARG_POINTER(0);
-
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, state->has_period ? 1 : 0);
-	pq_sendint32(&buf, state->first_day);
-	pq_sendint32(&buf, state->last_day);
-	pq_sendint64(&buf, state->at_start);
-	pq_sendint64(&buf, state->retained);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	agg_context_or_error(fcinfo);
+	retention_state_write(&buf, (RetentionState *) PG_GETARG_POINTER(0));
+	PG_RETURN_BYTEA_P(state_write_end(&buf));
 }
 
 PG_FUNCTION_INFO_V1(retention_deserialize);
 Datum
 retention_deserialize(PG_FUNCTION_ARGS)
 {
-	StringInfoData buf;
 	RetentionState *state;
 
-	state_buffer_open(fcinfo, &buf, "retention_deserialize");
-
+	agg_context_or_error(fcinfo);
 	state = palloc(sizeof(RetentionState));
-	state->has_period = pq_getmsgbyte(&buf) != 0;
-	state->first_day = (DateADT) pq_getmsgint(&buf, 4);
-	state->last_day = (DateADT) pq_getmsgint(&buf, 4);
-	state->at_start = pq_getmsgint64(&buf);
-	state->retained = pq_getmsgint64(&buf);
-	pq_getmsgend(&buf);
-	pfree(buf.data);
+	retention_state_read(PG_GETARG_BYTEA_PP(0), state);
 	PG_RETURN_POINTER(state);
 }
 

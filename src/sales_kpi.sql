@@ -5,6 +5,12 @@
 
 \echo Use "CREATE EXTENSION sales_kpi" to load this file. \quit
 
+-- The one search-path rule of the whole script: unqualified names resolve
+-- in pg_catalog only.  Tables are qualified with sales_kpi., the
+-- extension's functions with @extschema@., and operators are written
+-- OPERATOR(pg_catalog.x), so no object elsewhere can capture a name.
+SET LOCAL search_path = pg_catalog, pg_temp;
+
 CREATE SCHEMA sales_kpi;
 COMMENT ON SCHEMA sales_kpi IS 'sales_kpi: stage catalog, data model, dashboards and aggregate support functions';
 GRANT USAGE ON SCHEMA sales_kpi TO PUBLIC;

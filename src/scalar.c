@@ -28,12 +28,6 @@ numeric_ratio(Datum num, Datum den)
 	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, q));
 }
 
-static Datum
-int64_numeric(int64 v)
-{
-	return DirectFunctionCall1(int8_numeric, Int64GetDatum(v));
-}
-
 /*
  * growth_rate(current numeric, previous numeric) -> float8:
  * (current - previous) / previous; NULL when previous is 0.
@@ -53,8 +47,8 @@ growth_rate(PG_FUNCTION_ARGS)
 }
 
 /*
- * cac(spend numeric, new_customers bigint) -> numeric: spend / new customers;
- * NULL when there is no new customer.
+ * cac(spend numeric, new_customers bigint) -> numeric: spend / new customers,
+ * rounded once to 8 decimal places; NULL when there is no new customer.
  */
 PG_FUNCTION_INFO_V1(cac);
 Datum
@@ -69,8 +63,7 @@ cac(PG_FUNCTION_ARGS)
 							"Pass the number of customers acquired in the period.");
 	if (customers == 0)
 		PG_RETURN_NULL();
-	PG_RETURN_DATUM(money_result(DirectFunctionCall2(numeric_div, spend,
-													 int64_numeric(customers))));
+	PG_RETURN_DATUM(numeric_div_round(spend, int64_to_numeric_datum(customers), 8));
 }
 
 /* Check a part-of-whole pair: both non-negative, part <= whole. */
@@ -143,8 +136,7 @@ market_share(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("own_sales must not exceed market_sales"),
 				 errdetail("own_sales is %s and market_sales is %s.",
-						   DatumGetCString(DirectFunctionCall1(numeric_out, own)),
-						   DatumGetCString(DirectFunctionCall1(numeric_out, market))),
+						   numeric_text(own), numeric_text(market)),
 				 errhint("The market size must include the company's own sales of the same period.")));
 	if (numeric_sign_internal(market) == 0)
 		PG_RETURN_NULL();

@@ -14,17 +14,16 @@
  *	  cycle is zero.
  *
  *	  Every part of the state can be un-added exactly (counts, a 128-bit
- *	  microsecond sum and numeric.c's exact sum), so it has an inverse.
+ *	  microsecond sum and an exact numeric sum), so it has an inverse.  The
+ *	  result is one exact fraction, rounded once to 8 decimal places.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "sales_kpi.h"
-#include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
-#include "utils/numeric.h"
 #include "utils/timestamp.h"
 
 typedef struct VelocityState
@@ -33,26 +32,18 @@ typedef struct VelocityState
 	int64		won_amounts;	/* won rows with an amount */
 	int64		won_cycles;		/* won rows with both dates */
 	int128		won_cycle_usecs;
-	Datum		won_amount_sum; /* numeric_avg_accum's state, or 0 */
+	ExactSum	won_amount_sum;
 } VelocityState;
-
-static VelocityState *
-velocity_state_new(MemoryContext aggcontext)
-{
-	return (VelocityState *) MemoryContextAllocZero(aggcontext, sizeof(VelocityState));
-}
 
 /* Add (sign 1) or remove (sign -1) one row. */
 static Datum
 velocity_step(FunctionCallInfo fcinfo, int sign)
 {
-	VelocityState *state;
+	VelocityState *state = agg_state_get(fcinfo, sizeof(VelocityState));
 	StageOutcome outcome;
 	bool		has_cycle = false;
 	int64		cycle = 0;
 
-	state = PG_ARGISNULL(0) ? velocity_state_new(agg_context_or_error(fcinfo, "pipeline_velocity"))
-		: (VelocityState *) PG_GETARG_POINTER(0);
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(state);
 
@@ -71,35 +62,22 @@ velocity_step(FunctionCallInfo fcinfo, int sign)
 	}
 
 	outcome = stage_classify(fcinfo->flinfo, PG_GETARG_DATUM(1));
-	switch (outcome)
+	state->outcomes.n[outcome] += sign;
+	if (outcome == OUTCOME_WON)
 	{
-		case OUTCOME_WON:
-			N_WON(&state->outcomes) += sign;
-			if (has_cycle)
-			{
-				state->won_cycles += sign;
-				state->won_cycle_usecs += (int128) cycle * sign;
-			}
-			if (!PG_ARGISNULL(2))
-			{
-				bool		isnull;
-
-				state->won_amounts += sign;
-				state->won_amount_sum =
-					call_numeric_agg(sign > 0 ? numeric_avg_accum : numeric_accum_inv,
-									 fcinfo, state->won_amount_sum,
-									 state->won_amount_sum == 0,
-									 PG_GETARG_DATUM(2), false, &isnull);
-				if (isnull)
-					PG_RETURN_NULL();	/* cannot un-add: restart the frame */
-			}
-			break;
-		case OUTCOME_LOST:
-			N_LOST(&state->outcomes) += sign;
-			break;
-		default:
-			N_OPEN(&state->outcomes) += sign;
-			break;
+		if (has_cycle)
+		{
+			state->won_cycles += sign;
+			state->won_cycle_usecs += (int128) cycle * sign;
+		}
+		if (!PG_ARGISNULL(2))
+		{
+			state->won_amounts += sign;
+			if (sign > 0)
+				exact_sum_add(fcinfo, &state->won_amount_sum, PG_GETARG_DATUM(2));
+			else if (!exact_sum_discard(fcinfo, &state->won_amount_sum, PG_GETARG_DATUM(2)))
+				PG_RETURN_NULL();	/* cannot un-add: the frame is recomputed */
+		}
 	}
 	PG_RETURN_POINTER(state);
 }
@@ -122,115 +100,93 @@ PG_FUNCTION_INFO_V1(velocity_combine);
 Datum
 velocity_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = agg_context_or_error(fcinfo, "velocity_combine");
-	VelocityState *s1 = PG_ARGISNULL(0) ? NULL : (VelocityState *) PG_GETARG_POINTER(0);
-	VelocityState *s2 = PG_ARGISNULL(1) ? NULL : (VelocityState *) PG_GETARG_POINTER(1);
+	VelocityState *into;
+	VelocityState *from;
 
-	if (s2 == NULL)
-	{
-		if (s1 == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(s1);
-	}
-	if (s1 == NULL)
-		s1 = velocity_state_new(aggcontext);
-
-	N_WON(&s1->outcomes) += N_WON(&s2->outcomes);
-	N_LOST(&s1->outcomes) += N_LOST(&s2->outcomes);
-	N_OPEN(&s1->outcomes) += N_OPEN(&s2->outcomes);
-	s1->won_amounts += s2->won_amounts;
-	s1->won_cycles += s2->won_cycles;
-	s1->won_cycle_usecs += s2->won_cycle_usecs;
-	if (s2->won_amount_sum != 0)
-	{
-		bool		isnull;
-
-		s1->won_amount_sum = call_numeric_agg(numeric_avg_combine, fcinfo,
-											  s1->won_amount_sum, s1->won_amount_sum == 0,
-											  s2->won_amount_sum, false, &isnull);
-	}
-	PG_RETURN_POINTER(s1);
+	if (!combine_open(fcinfo, sizeof(VelocityState), NULL,
+					  (void **) &into, (void **) &from))
+		return combine_passthrough(fcinfo);
+	for (int i = 0; i < 3; i++)
+		into->outcomes.n[i] += from->outcomes.n[i];
+	into->won_amounts += from->won_amounts;
+	into->won_cycles += from->won_cycles;
+	into->won_cycle_usecs += from->won_cycle_usecs;
+	exact_sum_combine(fcinfo, &into->won_amount_sum, &from->won_amount_sum);
+	PG_RETURN_POINTER(into);
 }
 
-/* Serialize: counts, the cycle sum's two halves, numeric.c's sum state. */
+/*
+ * The state in the codec's format: won, lost and open counts, won rows with
+ * an amount and with a cycle, the cycle sum, the won amount sum.
+ */
+static void
+velocity_state_write(StringInfo buf, const VelocityState *state)
+{
+	state_write_begin(buf, STATE_VELOCITY);
+	state_put_int64(buf, N_WON(&state->outcomes));
+	state_put_int64(buf, N_LOST(&state->outcomes));
+	state_put_int64(buf, N_OPEN(&state->outcomes));
+	state_put_int64(buf, state->won_amounts);
+	state_put_int64(buf, state->won_cycles);
+	state_put_int128(buf, state->won_cycle_usecs);
+	exact_sum_write(buf, &state->won_amount_sum);
+}
+
+static void
+velocity_state_read(bytea *bytes, VelocityState *state)
+{
+	StateReader r;
+
+	state_read_begin(&r, bytes, STATE_VELOCITY);
+	N_WON(&state->outcomes) = state_get_int64(&r);
+	N_LOST(&state->outcomes) = state_get_int64(&r);
+	N_OPEN(&state->outcomes) = state_get_int64(&r);
+	state->won_amounts = state_get_int64(&r);
+	state->won_cycles = state_get_int64(&r);
+	state->won_cycle_usecs = state_get_int128(&r);
+	exact_sum_read(&r, &state->won_amount_sum);
+	state_read_end(&r);
+	if (N_WON(&state->outcomes) < 0 || N_LOST(&state->outcomes) < 0 ||
+		N_OPEN(&state->outcomes) < 0 || state->won_amounts < 0 ||
+		state->won_amounts > N_WON(&state->outcomes) || state->won_cycles < 0 ||
+		state->won_cycles > N_WON(&state->outcomes) || state->won_cycle_usecs < 0 ||
+		(state->won_amounts > 0) != (state->won_amount_sum.value != 0))
+		report_invalid_state(STATE_VELOCITY, "The counts and sums do not agree.");
+}
+
 PG_FUNCTION_INFO_V1(velocity_serialize);
 Datum
 velocity_serialize(PG_FUNCTION_ARGS)
 {
-	VelocityState *state;
 	StringInfoData buf;
-	uint128		cyc;
 
-	agg_context_or_error(fcinfo, "velocity_serialize");
-	state = (VelocityState *) PG_GETARG_POINTER(0);
-	cyc = (uint128) state->won_cycle_usecs;
-
-	pq_begintypsend(&buf);
-	pq_sendint64(&buf, N_WON(&state->outcomes));
-	pq_sendint64(&buf, N_LOST(&state->outcomes));
-	pq_sendint64(&buf, N_OPEN(&state->outcomes));
-	pq_sendint64(&buf, state->won_amounts);
-	pq_sendint64(&buf, state->won_cycles);
-	pq_sendint64(&buf, (uint64) (cyc >> 64));
-	pq_sendint64(&buf, (uint64) cyc);
-	send_numeric_state(&buf, fcinfo, state->won_amount_sum);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	agg_context_or_error(fcinfo);
+	velocity_state_write(&buf, (VelocityState *) PG_GETARG_POINTER(0));
+	PG_RETURN_BYTEA_P(state_write_end(&buf));
 }
 
 PG_FUNCTION_INFO_V1(velocity_deserialize);
 Datum
 velocity_deserialize(PG_FUNCTION_ARGS)
 {
-	StringInfoData buf;
 	VelocityState *state;
-	uint64		hi;
-	uint64		lo;
 
-	state_buffer_open(fcinfo, &buf, "velocity_deserialize");
-
+	agg_context_or_error(fcinfo);
 	state = palloc0(sizeof(VelocityState));
-	N_WON(&state->outcomes) = pq_getmsgint64(&buf);
-	N_LOST(&state->outcomes) = pq_getmsgint64(&buf);
-	N_OPEN(&state->outcomes) = pq_getmsgint64(&buf);
-	state->won_amounts = pq_getmsgint64(&buf);
-	state->won_cycles = pq_getmsgint64(&buf);
-	hi = (uint64) pq_getmsgint64(&buf);
-	lo = (uint64) pq_getmsgint64(&buf);
-	state->won_cycle_usecs = (int128) (((uint128) hi << 64) | lo);
-	state->won_amount_sum = recv_numeric_state(&buf, fcinfo);
-	pq_getmsgend(&buf);
-	pfree(buf.data);
+	velocity_state_read(PG_GETARG_BYTEA_PP(0), state);
 	PG_RETURN_POINTER(state);
-}
-
-/* A 128-bit integer as numeric. */
-static Datum
-int128_numeric(int128 v)
-{
-	const int128 billion_billion = (int128) 1000000000000000000LL;
-	int128		hi = v / billion_billion;
-	int64		lo = (int64) (v % billion_billion);
-	Datum		result = DirectFunctionCall1(int8_numeric, Int64GetDatum(lo));
-
-	if (hi != 0)
-		result = DirectFunctionCall2(numeric_add, result,
-									 DirectFunctionCall2(numeric_mul,
-														 DirectFunctionCall1(int8_numeric, Int64GetDatum((int64) hi)),
-														 DirectFunctionCall1(int8_numeric, Int64GetDatum(1000000000000000000LL))));
-	return result;
 }
 
 static Datum
 mul_int64(Datum num, int64 v)
 {
-	return DirectFunctionCall2(numeric_mul, num,
-							   DirectFunctionCall1(int8_numeric, Int64GetDatum(v)));
+	return DirectFunctionCall2(numeric_mul, num, int64_to_numeric_datum(v));
 }
 
 /*
  * Final:   open * (sum_amount / won_amounts) * (won / (won + lost))
  *        / (cycle_usecs / won_cycles / usecs_per_day)
- * computed as one exact fraction and a single division, money-rounded.
+ * computed as one exact fraction, rounded once to 8 decimal places.
  */
 PG_FUNCTION_INFO_V1(velocity_final);
 Datum
@@ -240,16 +196,12 @@ velocity_final(PG_FUNCTION_ARGS)
 	Datum		sum_amount;
 	Datum		num;
 	Datum		den;
-	bool		isnull;
 
 	if (state == NULL || N_WON(&state->outcomes) <= 0 || state->won_amounts <= 0 ||
-		state->won_cycles <= 0 || state->won_cycle_usecs <= 0 ||
-		state->won_amount_sum == 0)
+		state->won_cycles <= 0 || state->won_cycle_usecs <= 0)
 		PG_RETURN_NULL();
-
-	sum_amount = call_numeric_agg(numeric_sum, fcinfo, state->won_amount_sum, false,
-								  (Datum) 0, true, &isnull);
-	if (isnull)
+	sum_amount = exact_sum_total(&state->won_amount_sum);
+	if (sum_amount == 0)
 		PG_RETURN_NULL();
 
 	num = mul_int64(sum_amount, N_OPEN(&state->outcomes));
@@ -257,9 +209,9 @@ velocity_final(PG_FUNCTION_ARGS)
 	num = mul_int64(num, state->won_cycles);
 	num = mul_int64(num, USECS_PER_DAY);
 
-	den = DirectFunctionCall1(int8_numeric, Int64GetDatum(state->won_amounts));
+	den = int64_to_numeric_datum(state->won_amounts);
 	den = mul_int64(den, N_WON(&state->outcomes) + N_LOST(&state->outcomes));
-	den = DirectFunctionCall2(numeric_mul, den, int128_numeric(state->won_cycle_usecs));
+	den = DirectFunctionCall2(numeric_mul, den, int128_to_numeric_datum(state->won_cycle_usecs));
 
-	PG_RETURN_DATUM(money_result(DirectFunctionCall2(numeric_div, num, den)));
+	PG_RETURN_DATUM(numeric_div_round(num, den, 8));
 }

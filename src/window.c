@@ -69,6 +69,7 @@ time_in_stage_common(FunctionCallInfo fcinfo, bool has_as_of)
 	WindowObject winobj = PG_WINDOW_OBJECT();
 	TimestampTz entered;
 	TimestampTz end;
+	int64		usecs;
 	Datum		d;
 	bool		isnull;
 	bool		isout;
@@ -97,7 +98,9 @@ time_in_stage_common(FunctionCallInfo fcinfo, bool has_as_of)
 							   timestamptz_text(entered),
 							   timestamptz_text(end)),
 					 errhint("Use OVER (PARTITION BY deal_id ORDER BY entered_at).")));
-		PG_RETURN_INTERVAL_P(usecs_to_interval(end - entered));
+		if (pg_sub_s64_overflow(end, entered, &usecs))
+			report_duration_out_of_range(entered, end, "entered_at", "the next row's entered_at");
+		PG_RETURN_INTERVAL_P(usecs_to_interval(usecs));
 	}
 
 	/* The last stage of the deal runs to as_of, or to now. */
@@ -111,16 +114,10 @@ time_in_stage_common(FunctionCallInfo fcinfo, bool has_as_of)
 		PG_RETURN_INTERVAL_P(usecs_to_interval(duration_usecs(entered, end,
 															  "entered_at", "as_of")));
 	}
-	end = GetCurrentTransactionStartTimestamp();
-	if (end < entered)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("entered_at of a deal's current stage must not be in the future"),
-				 errdetail("entered_at is %s and the transaction started at %s.",
-						   timestamptz_text(entered),
-						   timestamptz_text(end)),
-				 errhint("Pass an explicit as_of, or leave such rows out with WHERE entered_at <= now().")));
-	PG_RETURN_INTERVAL_P(usecs_to_interval(end - entered));
+	PG_RETURN_INTERVAL_P(usecs_to_interval(open_duration_usecs(entered,
+																GetCurrentTransactionStartTimestamp(),
+																"entered_at",
+																"a deal's current stage")));
 }
 
 /* time_in_stage(entered_at timestamptz) -> interval */

@@ -1,5 +1,5 @@
 -- Customer lifetime value: the clv() aggregate and the scalar clv().
--- C in src/customer_value.c.
+-- C in src/clv.c.
 
 CREATE FUNCTION sales_kpi.clv_trans(internal, bigint, numeric, timestamptz) RETURNS internal
     AS 'MODULE_PATHNAME', 'clv_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -39,31 +39,3 @@ CREATE FUNCTION @extschema@.clv(avg_purchase_value numeric, purchases_per_year n
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.clv(numeric, numeric, numeric) IS
     'Customer lifetime value: avg_purchase_value x purchases_per_year x lifespan_years';
-
--- acv(contract_value, term): its state is numeric.c's own avg state, so the
--- combine, serialize and deserialize functions are PostgreSQL's.
-CREATE FUNCTION sales_kpi.acv_trans(internal, numeric, daterange) RETURNS internal
-    AS 'MODULE_PATHNAME', 'acv_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION sales_kpi.acv_trans(internal, numeric, daterange) IS
-    'Transition of acv(contract_value, term): adds contract_value / term years';
-CREATE FUNCTION sales_kpi.acv_inv(internal, numeric, daterange) RETURNS internal
-    AS 'MODULE_PATHNAME', 'acv_inv' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION sales_kpi.acv_inv(internal, numeric, daterange) IS
-    'Inverse transition of acv(contract_value, term)';
-CREATE FUNCTION sales_kpi.acv_final(internal) RETURNS numeric
-    AS 'MODULE_PATHNAME', 'acv_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION sales_kpi.acv_final(internal) IS
-    'Mean annual contract value, rounded to 8 decimal places; NULL without a contract';
-
-CREATE AGGREGATE @extschema@.acv(contract_value numeric, term daterange) (
-    SFUNC = sales_kpi.acv_trans, STYPE = internal, SSPACE = 128,
-    FINALFUNC = sales_kpi.acv_final,
-    COMBINEFUNC = pg_catalog.numeric_avg_combine,
-    SERIALFUNC = pg_catalog.numeric_avg_serialize,
-    DESERIALFUNC = pg_catalog.numeric_avg_deserialize,
-    MSFUNC = sales_kpi.acv_trans, MINVFUNC = sales_kpi.acv_inv,
-    MSTYPE = internal, MSSPACE = 128, MFINALFUNC = sales_kpi.acv_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.acv(numeric, daterange) IS
-    'Annual contract value: mean of contract_value / term years (whole months / 12 + leftover days / 365.25, as age(upper, lower) counts them)';

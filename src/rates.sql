@@ -1,47 +1,5 @@
--- Stage outcome: normalisation, the stage catalog, stage_outcome(),
--- win_rate() and conversion_rate().  C in src/stage.c.
-
-CREATE FUNCTION @extschema@.stage_normalize(stage text) RETURNS text
-    AS 'MODULE_PATHNAME', 'stage_normalize'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.stage_normalize(text) IS
-    'Stage name lower-cased (ASCII) without white space, underscores and hyphens: Closed Won, closed_won and CLOSED-WON all give closedwon';
-
-CREATE TABLE sales_kpi.stages (
-    name                text PRIMARY KEY,
-    pipeline_order      integer NOT NULL,
-    default_probability numeric,
-    is_closed           boolean NOT NULL DEFAULT false,
-    is_won              boolean NOT NULL DEFAULT false,
-    stalled_after_days  integer,
-    CONSTRAINT stages_name_not_blank
-        CHECK (@extschema@.stage_normalize(name) OPERATOR(pg_catalog.<>) ''::pg_catalog.text),
-    CONSTRAINT stages_probability_range
-        CHECK (default_probability OPERATOR(pg_catalog.>=) 0::pg_catalog.numeric
-               AND default_probability OPERATOR(pg_catalog.<=) 1::pg_catalog.numeric),
-    CONSTRAINT stages_won_is_closed CHECK (is_closed OR NOT is_won),
-    CONSTRAINT stages_stalled_positive
-        CHECK (stalled_after_days OPERATOR(pg_catalog.>) 0)
-);
-CREATE UNIQUE INDEX stages_normalized_name
-    ON sales_kpi.stages (@extschema@.stage_normalize(name));
-COMMENT ON TABLE sales_kpi.stages IS
-    'Stage catalog: one row per pipeline stage; a stage found here (after normalisation) takes its outcome from is_closed/is_won';
-COMMENT ON COLUMN sales_kpi.stages.name IS 'Stage name as the CRM spells it; unique after stage_normalize()';
-COMMENT ON COLUMN sales_kpi.stages.pipeline_order IS 'Position of the stage in the pipeline, ascending';
-COMMENT ON COLUMN sales_kpi.stages.default_probability IS 'Win probability of a deal in this stage, in [0, 1]';
-COMMENT ON COLUMN sales_kpi.stages.is_closed IS 'Deals in this stage are closed (won or lost)';
-COMMENT ON COLUMN sales_kpi.stages.is_won IS 'Deals in this stage are won (implies is_closed)';
-COMMENT ON COLUMN sales_kpi.stages.stalled_after_days IS 'An open deal in this stage longer than this many days is stalled';
--- The catalog holds user data: pg_dump must carry every row.
-SELECT pg_catalog.pg_extension_config_dump('sales_kpi.stages', '');
-GRANT SELECT ON sales_kpi.stages TO PUBLIC;
-
-CREATE FUNCTION @extschema@.stage_outcome(stage text) RETURNS text
-    AS 'MODULE_PATHNAME', 'stage_outcome'
-    LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.stage_outcome(text) IS
-    'won, lost or open: the catalog sales_kpi.stages first, then the names won/closedwon and lost/closedlost (after normalisation)';
+-- The rates built on stage outcomes: win_rate() and conversion_rate().
+-- C in src/rates.c.
 
 -- Support functions of the outcome-counting aggregates.
 CREATE FUNCTION sales_kpi.outcome_count_trans(internal, text) RETURNS internal

@@ -1,47 +1,47 @@
 /*-------------------------------------------------------------------------
  *
- * customer_value.c
- *	  Customer value: the clv(customer_id, amount, purchased_at) aggregate,
- *	  the scalar clv(avg_purchase_value, purchases_per_year, lifespan_years),
- *	  and the acv(contract_value, term) aggregate (at the end of the file).
+ * clv.c
+ *	  Customer lifetime value: the clv(customer_id, amount, purchased_at)
+ *	  aggregate and the scalar clv(avg_purchase_value, purchases_per_year,
+ *	  lifespan_years).
  *
  *	  From purchase rows, with each customer's first and last purchase:
  *		V = sum(amount) / purchases
  *		tenure_c = max(last_c - first_c, 1 year), in years of 365.25 days
  *		F = mean over customers of purchases_c / tenure_c
  *		L = mean over customers of tenure_c
- *		CLV = V * F * L, rounded to 8 decimal places, trailing zeros dropped
+ *		CLV = V * F * L, rounded once to 8 decimal places, trailing zeros
+ *		dropped
  *
  *	  The state keeps one 32-byte entry per customer (id, first and last
- *	  purchase, purchases) plus PostgreSQL's own exact numeric sum of the
- *	  amounts.  While rows are added the entries live in an open-addressing
- *	  hash table that grows by half when it is 80% full (so 40 to 60 bytes
- *	  per customer).  A serialized state lists its customers sorted by id;
- *	  combining keeps such sorted runs and merges them (runs of similar size
- *	  first, so k partial states cost O(n log k)), which makes the leader's
- *	  share of a parallel aggregate a few linear passes.  The final function
- *	  reads the customers in any of these forms without changing them, and
- *	  sums the per-customer terms in exact fixed point, so the result does not
- *	  depend on the order in which customers are met: serial, parallel and
- *	  sharded plans agree to the last digit.
+ *	  purchase, purchases) plus the exact sum of the amounts.  While rows
+ *	  are added the entries live in an open-addressing hash table that grows
+ *	  by half when it is 80% full (so 40 to 60 bytes per customer).  A
+ *	  serialized state lists its customers sorted by id; combining keeps such
+ *	  sorted runs and merges them (runs of similar size first, so k partial
+ *	  states cost O(n log k)), which makes the leader's share of a parallel
+ *	  aggregate a few linear passes.  The final function reads the customers
+ *	  in any of these forms without changing them.
+ *
+ *	  Exactness: the amounts, purchase counts and tenures are summed exactly
+ *	  (tenures as 128-bit microseconds); each customer's purchases_c /
+ *	  tenure_c is rounded once to a multiple of 2^-60 (about 10^-18) and
+ *	  these are summed exactly in 128-bit fixed point; V * F * L is then one
+ *	  exact numeric fraction of those sums, rounded once.  Integer sums do
+ *	  not depend on the order in which customers are met, so serial,
+ *	  parallel and sharded plans give the same digits.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "sales_kpi.h"
-#include "catalog/pg_type.h"
-#include "libpq/pqformat.h"
 #include "miscadmin.h"
+#include "port/pg_bswap.h"
 #include "utils/builtins.h"
-#include "utils/datetime.h"
 #include "utils/fmgrprotos.h"
-#include "utils/date.h"
 #include "utils/memutils.h"
-#include "utils/numeric.h"
-#include "utils/rangetypes.h"
 #include "utils/timestamp.h"
-#include "utils/typcache.h"
 
 /* One customer; purchases == 0 marks an empty slot of the hash table. */
 typedef struct ClvCustomer
@@ -80,7 +80,7 @@ typedef struct ClvState
 	ClvRun	   *runs;
 	/* the amounts */
 	int64		purchases;
-	Datum		amounts;		/* numeric_avg_accum's state, or 0 */
+	ExactSum	amounts;
 } ClvState;
 
 /* A year of 365.25 days, in microseconds (exact). */
@@ -320,10 +320,9 @@ clv_trans(PG_FUNCTION_ARGS)
 	ClvState   *state = PG_ARGISNULL(0) ? NULL : (ClvState *) PG_GETARG_POINTER(0);
 	Datum		amount;
 	TimestampTz at;
-	bool		isnull;
 
 	if (state == NULL)
-		state = clv_state_new(agg_context_or_error(fcinfo, "clv_trans"));
+		state = clv_state_new(agg_context_or_error(fcinfo));
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		PG_RETURN_POINTER(state);
@@ -333,41 +332,35 @@ clv_trans(PG_FUNCTION_ARGS)
 	check_finite_numeric(amount, "amount");
 	check_finite_timestamp(at, "purchased_at");
 
+	/* the executor never adds rows to a combined state */
 	if (unlikely(state->nruns > 0))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("clv_trans cannot add rows to a combined state")));
+		elog(ERROR, "clv transition called on a combined state");
 	clv_table_add(state, PG_GETARG_INT64(1), at);
-	state->amounts = call_numeric_agg(numeric_avg_accum, fcinfo,
-									  state->amounts, state->amounts == 0,
-									  amount, false, &isnull);
+	exact_sum_add(fcinfo, &state->amounts, amount);
 	state->purchases++;
 	PG_RETURN_POINTER(state);
 }
 
+/* Set up a combine function's new first state. */
+static void
+clv_state_init(void *state, MemoryContext aggcontext)
+{
+	((ClvState *) state)->mcxt = aggcontext;
+}
+
 /*
  * Combine: the second state's customers join the first's as a sorted run
- * (copied into the aggregate context), and the amount sums add up.  A NULL
- * first state becomes a new state; neither input is handed back for the
- * other.
+ * (copied into the aggregate context), and the amount sums add up.
  */
 PG_FUNCTION_INFO_V1(clv_combine);
 Datum
 clv_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = agg_context_or_error(fcinfo, "clv_combine");
-	ClvState   *s1 = PG_ARGISNULL(0) ? NULL : (ClvState *) PG_GETARG_POINTER(0);
-	ClvState   *s2 = PG_ARGISNULL(1) ? NULL : (ClvState *) PG_GETARG_POINTER(1);
-	bool		isnull;
+	ClvState   *s1;
+	ClvState   *s2;
 
-	if (s2 == NULL)
-	{
-		if (s1 == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(s1);
-	}
-	if (s1 == NULL)
-		s1 = clv_state_new(aggcontext);
+	if (!combine_open(fcinfo, sizeof(ClvState), clv_state_init, (void **) &s1, (void **) &s2))
+		return combine_passthrough(fcinfo);
 	clv_state_to_runs(s1);
 
 	/* s2's customers, as runs copied into s1's context */
@@ -385,10 +378,7 @@ clv_combine(PG_FUNCTION_ARGS)
 		clv_push_run(s1, copy);
 	}
 
-	if (s2->amounts != 0)
-		s1->amounts = call_numeric_agg(numeric_avg_combine, fcinfo,
-									   s1->amounts, s1->amounts == 0,
-									   s2->amounts, false, &isnull);
+	exact_sum_combine(fcinfo, &s1->amounts, &s2->amounts);
 	s1->purchases += s2->purchases;
 	PG_RETURN_POINTER(s1);
 }
@@ -493,38 +483,37 @@ unzigzag(uint64 u)
 	return (int64) (u >> 1) ^ -(int64) (u & 1);
 }
 
-static pg_noinline void
-report_invalid_clv_state(const char *what)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid clv state: %s", what)));
-}
-
+/*
+ * A varint from a state being read in place; a number running past the end
+ * of the state or beyond 64 bits is an error.
+ */
 static inline uint64
-get_varint(const char **p, const char *end)
+get_varint(StateReader *r)
 {
 	uint64		v = 0;
 
-	for (int shift = 0; shift < 64; shift += 7)
+	for (int shift = 0; shift < 64 && r->p < r->end; shift += 7)
 	{
-		uint8		b;
+		uint8		b = (uint8) *r->p++;
 
-		if (*p >= end)
-			break;
-		b = (uint8) *(*p)++;
 		v |= (uint64) (b & 0x7F) << shift;
 		if ((b & 0x80) == 0)
 			return v;
 	}
-	report_invalid_clv_state("truncated number");
+	report_invalid_state(STATE_CLV, "A customer's number is truncated or too long.");
 	return 0;					/* keep the compiler quiet */
 }
 
-/* Writes customers, in id order, into a buffer with room for them all. */
+/*
+ * Writes customers, in id order, into a growing buffer.  Each customer needs
+ * at most CLV_MAX_CUSTOMER_BYTES; the buffer doubles when less is left, and
+ * the state may not reach the 1 GB a value can hold.
+ */
+#define CLV_MAX_CUSTOMER_BYTES	(4 * VARINT_MAX_BYTES)
+
 typedef struct ClvWriter
 {
-	char	   *p;
+	StringInfo	buf;
 	int64		prev_id;
 	int64		prev_first;
 	uint32		n;
@@ -534,22 +523,38 @@ static void
 clv_write_one(const ClvCustomer *c, void *arg)
 {
 	ClvWriter  *w = (ClvWriter *) arg;
+	StringInfo	buf = w->buf;
+	char	   *p;
 
-	w->p = put_varint(w->p, zigzag((int64) ((uint64) c->customer_id - (uint64) w->prev_id)));
-	w->p = put_varint(w->p, zigzag((int64) ((uint64) c->first_at - (uint64) w->prev_first)));
-	w->p = put_varint(w->p, (uint64) (c->last_at - c->first_at));
-	w->p = put_varint(w->p, (uint64) (c->purchases - 1));
+	if (unlikely(buf->maxlen - buf->len <= CLV_MAX_CUSTOMER_BYTES))
+	{
+		if ((Size) buf->len >= MaxAllocSize - 1024 - CLV_MAX_CUSTOMER_BYTES)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("clv() state is too large to pass between processes"),
+					 errdetail("The state of one group reached %d bytes after %u customers.",
+							   buf->len, w->n),
+					 errhint("Compute CLV over smaller groups, or disable parallel query for this query.")));
+		enlargeStringInfo(buf, Min((Size) buf->len, MaxAllocSize - 1024 - (Size) buf->len));
+	}
+	p = buf->data + buf->len;
+	p = put_varint(p, zigzag((int64) ((uint64) c->customer_id - (uint64) w->prev_id)));
+	p = put_varint(p, zigzag((int64) ((uint64) c->first_at - (uint64) w->prev_first)));
+	p = put_varint(p, (uint64) c->last_at - (uint64) c->first_at);
+	p = put_varint(p, (uint64) (c->purchases - 1));
+	buf->len = p - buf->data;
 	w->prev_id = c->customer_id;
 	w->prev_first = c->first_at;
 	w->n++;
 }
 
 /*
- * Serialize: purchase count, customer count, the customers sorted by id
- * (each as the id's difference from the previous one, first purchase's
- * difference from the previous one, last - first purchase, purchases - 1),
- * then numeric.c's own serialization of the amount sum.  A hash table is
- * sorted into a temporary run; runs are merged on the fly by clv_visit().
+ * Serialize (codec.c's format): purchase count, customer count, the
+ * customers sorted by id (each as four varints: the id's difference from the
+ * previous one, the first purchase's difference from the previous one, last
+ * minus first purchase, purchases minus 1), then the amount sum.  A hash
+ * table is sorted into a temporary run; runs are merged on the fly by
+ * clv_visit().
  */
 PG_FUNCTION_INFO_V1(clv_serialize);
 Datum
@@ -557,33 +562,21 @@ clv_serialize(PG_FUNCTION_ARGS)
 {
 	ClvState   *state;
 	StringInfoData buf;
-	ClvRun		sorted = {NULL, 0};
-	ClvWriter	w = {NULL, 0, 0, 0};
-	uint64		most;
+	ClvWriter	w = {&buf, 0, 0, 0};
 	int			count_at;
 	uint32		count;
 
-	agg_context_or_error(fcinfo, "clv_serialize");
+	agg_context_or_error(fcinfo);
 	state = (ClvState *) PG_GETARG_POINTER(0);
 
-	most = state->members;
-	for (int r = 0; r < state->nruns; r++)
-		most += state->runs[r].n;
-	if (most * 4 * VARINT_MAX_BYTES >= MaxAllocSize - 1024)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("clv() state of " UINT64_FORMAT " customers is too large to pass between processes", most),
-				 errhint("Compute CLV over smaller groups, or disable parallel query for this query.")));
-
-	pq_begintypsend(&buf);
-	pq_sendint64(&buf, state->purchases);
+	state_write_begin(&buf, STATE_CLV);
+	state_put_int64(&buf, state->purchases);
 	count_at = buf.len;
-	pq_sendint32(&buf, 0);		/* the customer count, filled in below */
-	enlargeStringInfo(&buf, (int) (most * 4 * VARINT_MAX_BYTES));
-	w.p = buf.data + buf.len;
+	state_put_int32(&buf, 0);	/* the customer count, filled in below */
 	if (state->nruns == 0)
 	{
-		sorted = clv_table_run(state, CurrentMemoryContext);
+		ClvRun		sorted = clv_table_run(state, CurrentMemoryContext);
+
 		for (uint32 i = 0; i < sorted.n; i++)
 		{
 			clv_write_one(&sorted.customers[i], &w);
@@ -594,12 +587,11 @@ clv_serialize(PG_FUNCTION_ARGS)
 	}
 	else
 		clv_visit(state, clv_write_one, &w);
-	buf.len = w.p - buf.data;
 	count = pg_hton32(w.n);
 	memcpy(buf.data + count_at, &count, sizeof(count));
 
-	send_numeric_state(&buf, fcinfo, state->amounts);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	exact_sum_write(&buf, &state->amounts);
+	PG_RETURN_BYTEA_P(state_write_end(&buf));
 }
 
 /* Deserialize into a state of one sorted run, in the current context. */
@@ -607,118 +599,138 @@ PG_FUNCTION_INFO_V1(clv_deserialize);
 Datum
 clv_deserialize(PG_FUNCTION_ARGS)
 {
-	StringInfoData buf;
+	StateReader r;
 	ClvState   *state;
 	ClvRun		run;
-	const char *p;
-	const char *end;
 	int64		prev_id = 0;
 	int64		prev_first = 0;
+	uint64		purchases = 0;
 
-	state_buffer_open(fcinfo, &buf, "clv_deserialize");
+	agg_context_or_error(fcinfo);
+	state_read_begin(&r, PG_GETARG_BYTEA_PP(0), STATE_CLV);
 
 	state = clv_state_new(CurrentMemoryContext);
-	state->purchases = pq_getmsgint64(&buf);
-	run.n = (uint32) pq_getmsgint(&buf, 4);
+	state->purchases = state_get_int64(&r);
+	run.n = (uint32) state_get_int32(&r);
 	/* every customer takes at least 4 bytes */
-	if ((Size) run.n > (Size) (buf.len - buf.cursor) / 4)
-		report_invalid_clv_state("more customers than bytes");
+	if ((Size) run.n > (Size) (r.end - r.p) / 4)
+		report_invalid_state(STATE_CLV, "The state lists more customers than it has bytes for.");
 	run.customers = clv_alloc(CurrentMemoryContext, run.n);
-	p = buf.data + buf.cursor;
-	end = buf.data + buf.len;
 	for (uint32 i = 0; i < run.n; i++)
 	{
 		ClvCustomer *c = &run.customers[i];
 		uint64		span;
 		uint64		more;
 
-		c->customer_id = (int64) ((uint64) prev_id + (uint64) unzigzag(get_varint(&p, end)));
-		c->first_at = (int64) ((uint64) prev_first + (uint64) unzigzag(get_varint(&p, end)));
-		span = get_varint(&p, end);
-		more = get_varint(&p, end);
+		c->customer_id = (int64) ((uint64) prev_id + (uint64) unzigzag(get_varint(&r)));
+		c->first_at = (int64) ((uint64) prev_first + (uint64) unzigzag(get_varint(&r)));
+		span = get_varint(&r);
+		more = get_varint(&r);
 		if ((i > 0 && c->customer_id <= prev_id) ||
-			span > (uint64) (PG_INT64_MAX - c->first_at) ||
-			more >= (uint64) PG_INT64_MAX)
-			report_invalid_clv_state("customers out of order or out of range");
-		c->last_at = c->first_at + (int64) span;
+			TIMESTAMP_NOT_FINITE(c->first_at) ||
+			span >= (uint64) PG_INT64_MAX - (uint64) c->first_at ||
+			more >= (uint64) PG_INT64_MAX - purchases)
+			report_invalid_state(STATE_CLV, "The customers are out of order or out of range.");
+		c->last_at = (int64) ((uint64) c->first_at + span);
 		c->purchases = (int64) more + 1;
+		purchases += c->purchases;
 		prev_id = c->customer_id;
 		prev_first = c->first_at;
 		if ((i & 0xFFFF) == 0xFFFF)
 			CHECK_FOR_INTERRUPTS();
 	}
-	buf.cursor = p - buf.data;
 	if (run.n > 0)
 	{
 		clv_state_make_runs(state);
 		state->runs[state->nruns++] = run;
 	}
-	state->amounts = recv_numeric_state(&buf, fcinfo);
-	pq_getmsgend(&buf);
-	pfree(buf.data);
+	exact_sum_read(&r, &state->amounts);
+	state_read_end(&r);
+	if ((uint64) state->purchases != purchases ||
+		(purchases > 0) != (state->amounts.value != 0))
+		report_invalid_state(STATE_CLV, "The purchase count does not match the customers.");
 
 	PG_RETURN_POINTER(state);
 }
 
 /*
- * The sums the final function needs, in exact integers: tenures in
- * microseconds, and purchases_c / tenure_c (in years) in fixed point with
- * CLV_FRAC_BITS fractional bits, each term rounded once.  Integer sums do not
- * depend on the order of the customers.  A term is at most purchases_c
- * (tenures are at least a year), so the sum is below 2^(63 + CLV_FRAC_BITS)
- * for any group whose purchase count fits in 64 bits.
+ * The sums the final function needs, in exact integers: customers, tenures
+ * in microseconds, and the sum of purchases_c / tenure_c (in years) in fixed
+ * point with CLV_FRAC_BITS fractional bits, each term correctly rounded.  A
+ * term is at most purchases_c (a tenure is at least a year), so the sum is
+ * below 2^(63 + CLV_FRAC_BITS) for any group whose purchase count fits in 64
+ * bits; a tenure is below 2^64 microseconds, so their sum fits in 128 bits
+ * for up to 2^63 customers.
  */
 #define CLV_FRAC_BITS	60
 
 typedef struct ClvSums
 {
 	uint64		customers;
-	int128		tenure_usecs;
-	int128		freq_fixed;
+	uint128		tenure_usecs;
+	uint128		freq_fixed;
 } ClvSums;
 
 static void
 clv_sum_one(const ClvCustomer *c, void *arg)
 {
 	ClvSums    *sums = (ClvSums *) arg;
-	int64		tenure = c->last_at - c->first_at;
+	uint64		tenure = (uint64) c->last_at - (uint64) c->first_at;	/* exact */
+	uint128		scaled;
+	uint128		q;
+	uint128		r;
 
-	if (tenure < USECS_PER_YEAR)
+	if (tenure < (uint64) USECS_PER_YEAR)
 		tenure = USECS_PER_YEAR;
 	sums->customers++;
 	sums->tenure_usecs += tenure;
-	sums->freq_fixed += (int128) rint(ldexp((double) c->purchases * ((double) USECS_PER_YEAR / (double) tenure),
-													  CLV_FRAC_BITS));
+
+	/*
+	 * purchases * year / tenure in fixed point, rounded half up: the integer
+	 * part q, then the fraction r / tenure scaled by 2^CLV_FRAC_BITS
+	 * (r < tenure < 2^64, so r << 60 fits in 128 bits).
+	 */
+	scaled = (uint128) (uint64) c->purchases * (uint64) USECS_PER_YEAR;
+	q = scaled / tenure;
+	r = scaled % tenure;
+	sums->freq_fixed += (q << CLV_FRAC_BITS) +
+		(((r << CLV_FRAC_BITS) + tenure / 2) / tenure);
 }
 
-/* Final: V * F * L (see the file header); NULL without a counted purchase. */
+/*
+ * Final: V * F * L (see the file header) as one fraction of exact sums,
+ *
+ *	   amounts * freq_fixed * tenure_usecs
+ *	 / (purchases * 2^60 * customers^2 * usecs_per_year)
+ *
+ * rounded once to 8 decimal places; NULL without a counted purchase.
+ */
 PG_FUNCTION_INFO_V1(clv_final);
 Datum
 clv_final(PG_FUNCTION_ARGS)
 {
 	ClvState   *state = PG_ARGISNULL(0) ? NULL : (ClvState *) PG_GETARG_POINTER(0);
 	ClvSums		sums = {0, 0, 0};
-	double		f;
-	double		l;
 	Datum		total;
-	Datum		v;
-	Datum		result;
-	bool		isnull;
+	Datum		num;
+	Datum		den;
+	Datum		customers;
 
 	if (state == NULL || state->purchases == 0)
 		PG_RETURN_NULL();
+	total = exact_sum_total(&state->amounts);
+	if (total == 0)
+		PG_RETURN_NULL();
 
 	clv_visit(state, clv_sum_one, &sums);
-	f = ldexp((double) sums.freq_fixed, -CLV_FRAC_BITS) / (double) sums.customers;
-	l = ((double) sums.tenure_usecs / (double) USECS_PER_YEAR) / (double) sums.customers;
-
-	total = call_numeric_agg(numeric_sum, fcinfo, state->amounts, false,
-							 (Datum) 0, true, &isnull);
-	v = DirectFunctionCall2(numeric_div, total,
-							DirectFunctionCall1(int8_numeric, Int64GetDatum(state->purchases)));
-	result = DirectFunctionCall2(numeric_mul, v,
-								 DirectFunctionCall1(float8_numeric, Float8GetDatum(f * l)));
-	PG_RETURN_DATUM(money_result(result));
+	customers = int64_to_numeric_datum((int64) sums.customers);
+	num = DirectFunctionCall2(numeric_mul, total, int128_to_numeric_datum((int128) sums.freq_fixed));
+	num = DirectFunctionCall2(numeric_mul, num, int128_to_numeric_datum((int128) sums.tenure_usecs));
+	den = DirectFunctionCall2(numeric_mul, int64_to_numeric_datum(state->purchases),
+							  int128_to_numeric_datum((int128) 1 << CLV_FRAC_BITS));
+	den = DirectFunctionCall2(numeric_mul, den, DirectFunctionCall2(numeric_mul, customers, customers));
+	den = DirectFunctionCall2(numeric_mul, den, int64_to_numeric_datum(USECS_PER_YEAR));
+	PG_RETURN_DATUM(numeric_div_round(num, den, 8));
 }
 
 /*
@@ -732,167 +744,19 @@ clv_scalar(PG_FUNCTION_ARGS)
 	Datum		v = PG_GETARG_DATUM(0);
 	Datum		f = PG_GETARG_DATUM(1);
 	Datum		l = PG_GETARG_DATUM(2);
-	Datum		zero = DirectFunctionCall1(int8_numeric, Int64GetDatum(0));
 
 	check_finite_numeric(v, "avg_purchase_value");
 	check_finite_numeric(f, "purchases_per_year");
 	check_finite_numeric(l, "lifespan_years");
-	if (DatumGetBool(DirectFunctionCall2(numeric_lt, f, zero)) ||
-		DatumGetBool(DirectFunctionCall2(numeric_lt, l, zero)))
+	if (numeric_sign_internal(f) < 0 || numeric_sign_internal(l) < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("purchases_per_year and lifespan_years must not be negative"),
 				 errdetail("purchases_per_year is %s and lifespan_years is %s.",
-						   DatumGetCString(DirectFunctionCall1(numeric_out, f)),
-						   DatumGetCString(DirectFunctionCall1(numeric_out, l))),
+						   numeric_text(f), numeric_text(l)),
 				 errhint("Pass the mean number of purchases per customer per year and the mean customer lifespan in years.")));
 
 	PG_RETURN_DATUM(DirectFunctionCall2(numeric_mul,
 										DirectFunctionCall2(numeric_mul, v, f), l));
 }
 
-/* ------------------------------------------------------------------------
- * acv(contract_value numeric, term daterange): mean annual contract value.
- *
- * Term years are calendar years as age(upper, lower) counts them: whole
- * months / 12 plus leftover days / 365.25.  In units of 1/17532 year (the
- * common denominator of 12 and 365.25 with 4), a term is
- * months * 1461 + days * 48, so a row's annual value is
- * contract_value * 17532 / that.  The state is numeric.c's own avg state
- * over the annual values, so combine, serialize, deserialize and the inverse
- * are numeric.c's functions.
- * ------------------------------------------------------------------------
- */
-
-#define TERM_UNITS_PER_YEAR		17532	/* 12 * 1461 */
-
-/*
- * The term of a contract in 1/17532 years; errors for empty or unbounded.
- * Whole months and leftover days are counted as age(upper, lower) counts
- * them for dates: the calendar difference of the two dates, a negative day
- * difference borrowing the length of the lower date's month.
- */
-static int64
-term_units(FunctionCallInfo fcinfo, Datum term)
-{
-	RangeBound	lower;
-	RangeBound	upper;
-	bool		empty;
-	int			y1,
-				m1,
-				d1,
-				y2,
-				m2,
-				d2;
-	int64		months;
-	int64		days;
-
-	daterange_bounds(fcinfo, term, &lower, &upper, &empty);
-
-	if (empty)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("term must not be empty"),
-				 errdetail("term is empty."),
-				 errhint("Pass the contract's [start, end) dates, or leave such rows out with WHERE NOT isempty(term).")));
-	if (lower.infinite || upper.infinite ||
-		DATE_NOT_FINITE(DatumGetDateADT(lower.val)) ||
-		DATE_NOT_FINITE(DatumGetDateADT(upper.val)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("term must be bounded"),
-				 errdetail("term is %s.", datum_text(term, DATERANGEOID)),
-				 errhint("An annual value needs a finite term; leave open-ended contracts out with WHERE NOT upper_inf(term) AND isfinite(upper(term)).")));
-
-	j2date(DatumGetDateADT(upper.val) + POSTGRES_EPOCH_JDATE, &y1, &m1, &d1);
-	j2date(DatumGetDateADT(lower.val) + POSTGRES_EPOCH_JDATE, &y2, &m2, &d2);
-	months = (int64) (y1 - y2) * MONTHS_PER_YEAR + (m1 - m2);
-	days = d1 - d2;
-	if (days < 0)
-	{
-		days += day_tab[isleap(y2)][m2 - 1];
-		months--;
-	}
-	return months * 1461 + days * 48;
-}
-
-/* The annual value of one contract: contract_value * 17532 / term units. */
-static Datum
-acv_row_value(FunctionCallInfo fcinfo, bool *counted)
-{
-	Datum		value;
-	int64		units;
-
-	*counted = false;
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		return (Datum) 0;
-	value = PG_GETARG_DATUM(1);
-	check_finite_numeric(value, "contract_value");
-	units = term_units(fcinfo, PG_GETARG_DATUM(2));
-	*counted = true;
-	if (units == TERM_UNITS_PER_YEAR)
-		return value;
-	return DirectFunctionCall2(numeric_div,
-							   DirectFunctionCall2(numeric_mul, value,
-												   DirectFunctionCall1(int8_numeric, Int64GetDatum(TERM_UNITS_PER_YEAR))),
-							   DirectFunctionCall1(int8_numeric, Int64GetDatum(units)));
-}
-
-/* Transition (internal, contract_value, term): add the row's annual value. */
-PG_FUNCTION_INFO_V1(acv_trans);
-Datum
-acv_trans(PG_FUNCTION_ARGS)
-{
-	bool		counted;
-	bool		isnull;
-	Datum		annual;
-	Datum		state;
-
-	agg_context_or_error(fcinfo, "acv_trans");
-	annual = acv_row_value(fcinfo, &counted);
-	state = call_numeric_agg(numeric_avg_accum, fcinfo,
-							 PG_GETARG_DATUM(0), PG_ARGISNULL(0),
-							 annual, !counted, &isnull);
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(state);
-}
-
-/* Inverse transition: remove the row's annual value. */
-PG_FUNCTION_INFO_V1(acv_inv);
-Datum
-acv_inv(PG_FUNCTION_ARGS)
-{
-	bool		counted;
-	bool		isnull;
-	Datum		annual;
-	Datum		state;
-
-	agg_context_or_error(fcinfo, "acv_inv");
-	annual = acv_row_value(fcinfo, &counted);
-	if (!counted)
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	state = call_numeric_agg(numeric_accum_inv, fcinfo,
-							 PG_GETARG_DATUM(0), PG_ARGISNULL(0),
-							 annual, false, &isnull);
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(state);
-}
-
-/* Final: the mean annual value, money-rounded; NULL without a contract. */
-PG_FUNCTION_INFO_V1(acv_final);
-Datum
-acv_final(PG_FUNCTION_ARGS)
-{
-	bool		isnull;
-	Datum		mean;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	mean = call_numeric_agg(numeric_avg, fcinfo, PG_GETARG_DATUM(0), false,
-							(Datum) 0, true, &isnull);
-	if (isnull)
-		PG_RETURN_NULL();
-	PG_RETURN_DATUM(money_result(mean));
-}

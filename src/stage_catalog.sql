@@ -1,0 +1,57 @@
+-- The stage catalog: stage_normalize(), the table sales_kpi.stages and the
+-- trigger that invalidates its cached copies, stage_outcome().
+-- C in src/stage_catalog.c.
+
+CREATE FUNCTION @extschema@.stage_normalize(stage text) RETURNS text
+    AS 'MODULE_PATHNAME', 'stage_normalize'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_normalize(text) IS
+    'Stage name without white space, underscores and hyphens (and, in a UTF-8 database, their Unicode forms), case folded as lower() does with the database''s collation: Closed Won, closed_won, CLOSED-WON and Closed<U+00A0>Won all give closedwon';
+
+CREATE TABLE sales_kpi.stages (
+    name                text PRIMARY KEY,
+    pipeline_order      integer NOT NULL,
+    default_probability numeric,
+    is_closed           boolean NOT NULL DEFAULT false,
+    is_won              boolean NOT NULL DEFAULT false,
+    stalled_after_days  integer,
+    CONSTRAINT stages_name_not_blank
+        CHECK (@extschema@.stage_normalize(name) OPERATOR(pg_catalog.<>) ''::pg_catalog.text),
+    CONSTRAINT stages_probability_range
+        CHECK (default_probability OPERATOR(pg_catalog.>=) 0::pg_catalog.numeric
+               AND default_probability OPERATOR(pg_catalog.<=) 1::pg_catalog.numeric),
+    CONSTRAINT stages_won_is_closed CHECK (is_closed OR NOT is_won),
+    CONSTRAINT stages_stalled_positive
+        CHECK (stalled_after_days OPERATOR(pg_catalog.>) 0)
+);
+CREATE UNIQUE INDEX stages_normalized_name
+    ON sales_kpi.stages (@extschema@.stage_normalize(name));
+COMMENT ON TABLE sales_kpi.stages IS
+    'Stage catalog: one row per pipeline stage; a stage found here (after normalisation) takes its outcome from is_closed/is_won';
+COMMENT ON COLUMN sales_kpi.stages.name IS 'Stage name as the CRM spells it; unique after stage_normalize() (so GAGNÉ and Gagné cannot both be listed)';
+COMMENT ON COLUMN sales_kpi.stages.pipeline_order IS 'Position of the stage in the pipeline, ascending';
+COMMENT ON COLUMN sales_kpi.stages.default_probability IS 'Win probability of a deal in this stage, in [0, 1]';
+COMMENT ON COLUMN sales_kpi.stages.is_closed IS 'Deals in this stage are closed (won or lost)';
+COMMENT ON COLUMN sales_kpi.stages.is_won IS 'Deals in this stage are won (implies is_closed)';
+COMMENT ON COLUMN sales_kpi.stages.stalled_after_days IS 'An open deal in this stage longer than this many days is stalled';
+-- The catalog holds user data: pg_dump must carry every row.
+SELECT pg_catalog.pg_extension_config_dump('sales_kpi.stages', '');
+GRANT SELECT ON sales_kpi.stages TO PUBLIC;
+
+-- Every cached copy of the catalog (each query's, each session's) is dropped
+-- when it changes: the trigger sends a relcache invalidation of the table,
+-- which the module's relcache callback turns into a new catalog generation.
+CREATE FUNCTION sales_kpi.stage_catalog_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'stage_catalog_changed' LANGUAGE C;
+COMMENT ON FUNCTION sales_kpi.stage_catalog_changed() IS
+    'Trigger on sales_kpi.stages: invalidates every cached copy of the stage catalog, in this session and the others';
+CREATE TRIGGER stages_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sales_kpi.stages
+    FOR EACH STATEMENT EXECUTE FUNCTION sales_kpi.stage_catalog_changed();
+
+CREATE FUNCTION @extschema@.stage_outcome(stage text) RETURNS text
+    AS 'MODULE_PATHNAME', 'stage_outcome'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.stage_outcome(text) IS
+    'won, lost or open: the catalog sales_kpi.stages first, then the names won/closedwon and lost/closedlost (after normalisation)';
+
