@@ -25,9 +25,12 @@ DATA_built  = sales_kpi--$(EXTVERSION).sql
 
 REGRESS     = stage_outcome win_rate conversion_rate time_in_pipeline \
               sales_cycle_length ramp_time clv acv pipeline_velocity retention \
-              window_functions scalars fiscal errors differential parallel combine \
+              window_functions scalars fiscal settings errors differential parallel combine \
               dashboards dashboard_security
 REGRESS_OPTS = --inputdir=. --load-extension=sales_kpi
+# Isolation tests (specs/*.spec): behaviour across concurrent sessions.
+ISOLATION   = stage_catalog_sessions
+ISOLATION_OPTS = --load-extension=sales_kpi
 
 # -Wextra without -Wunused-parameter: every SQL-callable function has the
 # fmgr signature, whether it reads fcinfo or not.
@@ -39,7 +42,7 @@ ifdef WERROR
 PG_CFLAGS  += -Werror
 endif
 
-EXTRA_CLEAN = results regression.diffs regression.out sales_kpi--*.sql .cluster
+EXTRA_CLEAN = results regression.diffs regression.out output_iso sales_kpi--*.sql .cluster
 
 PG_CONFIG  ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
 PGXS       := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)

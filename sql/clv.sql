@@ -37,6 +37,22 @@ SELECT clv(customer_id, amount, purchased_at) AS empty FROM purchases WHERE fals
 SELECT clv(c, a, t) AS exact
 FROM (VALUES (1, 0.1, '2024-01-01'::timestamptz), (2, 0.2, '2024-01-01')) AS v(c, a, t);
 
+-- Exact in every digit, also where V x F x L needs more digits than a float8
+-- holds.  Customers 1 and 2 buy once, customer 3 twice, all within a year:
+-- F = (1 + 1 + 2) / 3 = 4/3, L = 1, V = (123456789012.34 + 1 + 1 + 1) / 4,
+-- so CLV = 123456789015.34 / 3 = 41152263005.11333333 (rounded once at the
+-- 8th decimal); through a float8 F x L it read 41152263005.11332302.
+SELECT clv(c, a, t) AS exact_digits,
+       round(123456789015.34 / 3, 8) AS by_hand
+FROM (VALUES (1, 123456789012.34, '2024-01-01'::timestamptz), (2, 1, '2024-01-01'),
+             (3, 1, '2024-01-01'), (3, 1, '2024-06-01')) AS v(c, a, t);
+-- Rounded once, half away from zero: three customers buying once, for 1, 1
+-- and 0, are worth 2/3 each, 0.66666667; refunds of the same, -0.66666667.
+SELECT g, clv(c, a, t) AS two_thirds
+FROM (VALUES (1, 1, 1, '2024-01-01'::timestamptz), (1, 2, 1, '2024-01-01'), (1, 3, 0, '2024-01-01'),
+             (2, 1, -1, '2024-01-01'), (2, 2, -1, '2024-01-01'), (2, 3, 0, '2024-01-01')) AS v(g, c, a, t)
+GROUP BY g ORDER BY g;
+
 -- As a window function (no inverse: each frame is recomputed).
 SELECT customer_id, purchased_at,
        clv(customer_id, amount, purchased_at) OVER (ORDER BY purchased_at, customer_id ROWS 1 PRECEDING) AS last_two

@@ -68,14 +68,52 @@ SELECT level, entity_id, name, team, rank, quota_attainment, won_revenue, quota,
        avg_sales_cycle, avg_sales_cycle_days, pipeline_generated, open_pipeline, activities
 FROM sales_kpi.leaderboard ORDER BY level, rank;
 
--- KPI summary by fiscal quarter and year (computed by hand in the notes of
--- this file's commit): e.g. FY2024-Q2 revenue 600 + 3000 = 3600, growth
--- (3600 - 1000) / 1000 = 2.6, lead conversion 1 of 4 created, ACV 1500 (a
--- 3000 two-year term; deal 6 has none), CLV 1800 (two customers, one
--- purchase each), CAC NULL (no customer acquired), retention 1 (Acme and
--- Bolt stay), MRR 100 + 125, market share 3600 / 30000 (half of the
--- half-year market), rep retention 2 of 3 (Cid left), Bob's ramp 20 days,
--- quota attainment 3600 / 6000.
+-- KPI summary by fiscal quarter and year.  As of 2024-06-30: deals 1 (won
+-- 1000, closed 2024-02-09, customer Acme, 1-year term), 2 (lost, closed
+-- 2024-03-11), 4 (won 3000, closed 2024-05-05, Bolt, 2-year term) and 6
+-- (won 600, closed 2024-04-10, Core, no term) are closed; 3, 5 and 7 are
+-- open (7 is won only on 2024-07-10).  Deals count in the period they closed
+-- in; lead conversion counts them in the period they were created in.
+--
+--                       FY2023-Q4  FY2024-Q1  FY2024-Q2  FY2023  FY2024
+--   revenue             0          1000 (1)   3600 (4,6) 0       4600
+--   revenue_growth      -          -  (from 0) 2600/1000  -      - (from 0)
+--                                             = 2.6
+--   deals_won           0          1          2          0       3
+--   win_rate            -          1 of 2     2 of 2     -       3 of 4
+--   lead_conversion     1 of 1 (6) 1 of 2     1 of 4     1 of 1  2 of 6
+--                                  (1, 2)     (3,4,5,7)          (1-5, 7)
+--   avg_deal_size       -          1000       1800       -       4600/3
+--   acv                 -          1000/1 yr  3000/2 yr  -       (1000 + 1500)/2
+--                                             (6: none)          = 1250
+--   clv                 -          1000       (3000+600)/2 -     4600/3: each
+--                                             = 1800             customer bought
+--                                                                once
+--   cac                 - (no      900 spend  - (nobody  - (no   1500 / 1 (Bolt)
+--                       spend)     / 1 (Bolt) acquired)  spend)
+--   customer_retention  2 of 2     1 of 2     2 of 2     - (no   1 of 2
+--     (on the first     (Acme,     (Core      (Acme,     one on  (Core left)
+--     day, still on     Core)      churned    Bolt)      Jan 1)
+--     the last)                    Mar 1)
+--   customer_churn      0          0.5        0          -       0.5
+--   mrr (last day)      50 (Core)  100 (Acme) 100 + 125  50      225
+--   market_share        - (no      1000 /     3600 /     -       4600 / 60000
+--                       market)    30000 (a)  30000 (a)
+--   rep_retention       2 of 2     2 of 2     2 of 3     2 of 2  1 of 2
+--                       (Ann, Cid) (Ann, Cid) (Cid left  (Ann,   (Cid left)
+--                                             May 15)    Cid)
+--   avg_ramp_time       - (none    -          20 days    (10+30) 20 days
+--     (reps hired in    hired)                (Bob)      /2 = 20 (Bob)
+--     the period)                                        (Ann, Cid)
+--   referrals_per_rep   0 / 2      1 / 2 (b)  0 / 2      0 / 2   1 / 2 (b)
+--   quota_attainment    - (no      1000 /     3600 /     -       4600 / 10000
+--                       quota)     4000 (c)   6000 (c)           (c)
+--
+--   (a) the half-year market of 60000 prorated by days: 91 of 182 each quarter
+--   (b) Bolt, acquired 2024-02-01 through Ann's referral, over the reps
+--       active on the last day (Ann and Cid on 2024-03-31, Ann and Bob on
+--       2024-06-30)
+--   (c) Q1: Ann 3000 + Cid 1000; Q2: Ann 3000 + Bob 2000 + Cid 1000
 SELECT period_label, period_start, period_end, revenue, revenue_growth, deals_won, win_rate, lead_conversion,
        avg_deal_size, acv, clv, cac, customer_retention, customer_churn, mrr, market_share,
        rep_retention, avg_ramp_time, avg_ramp_days, referrals_per_rep, quota_attainment

@@ -111,8 +111,9 @@ SELECT min(wr) > 0.3 AND max(wr) < 0.6 AS plausible_win_rate,
 FROM kpi;
 
 -- As window functions (now() is the same within one statement, so the
--- reference of the one-argument form is computed in the query itself): a ROWS frame of 5 preceding rows and a RANGE frame of
--- 30 days, per rep, ordered by entered_at; every row compared.
+-- references of the forms that run open rows to now() are computed in the
+-- query itself): a ROWS frame of 5 preceding rows and a RANGE frame of 30
+-- days, per rep, ordered by entered_at; every row compared.
 CREATE TEMP TABLE w AS
 SELECT id, rep_id, entered_at, stage, won, exited_at, started_at, first_contact_at,
        ref_outcome(stage) AS outcome,
@@ -127,6 +128,7 @@ SELECT 'ROWS 5 PRECEDING' AS frame, count(*) AS rows_compared,
        count(*) FILTER (WHERE wrb IS DISTINCT FROM ref_wrb) AS win_rate_bool,
        count(*) FILTER (WHERE cr IS DISTINCT FROM ref_cr) AS conversion,
        count(*) FILTER (WHERE tip1 IS DISTINCT FROM ref_tip1) AS pipeline_1,
+       count(*) FILTER (WHERE tip2 IS DISTINCT FROM ref_tip2) AS pipeline_2,
        count(*) FILTER (WHERE tip3 IS DISTINCT FROM ref_tip3) AS pipeline_3,
        count(*) FILTER (WHERE cyc IS DISTINCT FROM ref_cyc) AS cycle,
        count(*) FILTER (WHERE ramp IS DISTINCT FROM ref_ramp) AS ramp
@@ -140,6 +142,8 @@ FROM (
          count(*) FILTER (WHERE outcome = 'won') OVER f::float8 / nullif(count(stage) OVER f, 0) AS ref_cr,
          avg_time_in_pipeline(entered_at) OVER f AS tip1,
          ref_interval(avg(ref_usecs(entered_at, now())) OVER f) AS ref_tip1,
+         avg_time_in_pipeline(entered_at, exited_at) OVER f AS tip2,
+         ref_interval(avg(ref_usecs(entered_at, coalesce(exited_at, now()))) OVER f) AS ref_tip2,
          avg_time_in_pipeline(entered_at, exited_at, '2022-06-01') OVER f AS tip3,
          ref_interval(avg(tip3_us) OVER f) AS ref_tip3,
          sales_cycle_length(entered_at, exited_at) OVER f AS cyc, ref_interval(avg(cyc_us) OVER f) AS ref_cyc,
@@ -153,6 +157,7 @@ SELECT 'RANGE 30 days PRECEDING' AS frame, count(*) AS rows_compared,
        count(*) FILTER (WHERE wrb IS DISTINCT FROM ref_wrb) AS win_rate_bool,
        count(*) FILTER (WHERE cr IS DISTINCT FROM ref_cr) AS conversion,
        count(*) FILTER (WHERE tip1 IS DISTINCT FROM ref_tip1) AS pipeline_1,
+       count(*) FILTER (WHERE tip2 IS DISTINCT FROM ref_tip2) AS pipeline_2,
        count(*) FILTER (WHERE tip3 IS DISTINCT FROM ref_tip3) AS pipeline_3,
        count(*) FILTER (WHERE cyc IS DISTINCT FROM ref_cyc) AS cycle,
        count(*) FILTER (WHERE ramp IS DISTINCT FROM ref_ramp) AS ramp
@@ -166,6 +171,8 @@ FROM (
          count(*) FILTER (WHERE outcome = 'won') OVER f::float8 / nullif(count(stage) OVER f, 0) AS ref_cr,
          avg_time_in_pipeline(entered_at) OVER f AS tip1,
          ref_interval(avg(ref_usecs(entered_at, now())) OVER f) AS ref_tip1,
+         avg_time_in_pipeline(entered_at, exited_at) OVER f AS tip2,
+         ref_interval(avg(ref_usecs(entered_at, coalesce(exited_at, now()))) OVER f) AS ref_tip2,
          avg_time_in_pipeline(entered_at, exited_at, '2022-06-01') OVER f AS tip3,
          ref_interval(avg(tip3_us) OVER f) AS ref_tip3,
          sales_cycle_length(entered_at, exited_at) OVER f AS cyc, ref_interval(avg(cyc_us) OVER f) AS ref_cyc,

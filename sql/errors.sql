@@ -139,3 +139,30 @@ SELECT fiscal_period_label('infinity'::timestamptz, 'year');
 
 -- The server is still up.
 SELECT 'still running' AS status;
+
+-- A duration that does not fit an interval (about 292,000 years) is an error
+-- (22008), never a wrapped-around negative interval: wherever a duration is
+-- formed.
+SELECT sales_cycle_length('4713-01-01 BC'::timestamptz, '294270-01-01');
+\echo :LAST_ERROR_SQLSTATE
+SELECT avg_ramp_time('4713-01-01 BC'::timestamptz, '294270-01-01');
+\echo :LAST_ERROR_SQLSTATE
+SELECT avg_time_in_pipeline('4713-01-01 BC'::timestamptz, '294270-01-01');
+\echo :LAST_ERROR_SQLSTATE
+SELECT avg_time_in_pipeline('4713-01-01 BC'::timestamptz, NULL, '294270-01-01');
+\echo :LAST_ERROR_SQLSTATE
+SELECT avg_time_in_pipeline('4713-01-01 BC'::timestamptz, '294270-01-01', '294275-01-01');
+\echo :LAST_ERROR_SQLSTATE
+SELECT pipeline_velocity('Won', 1, '4713-01-01 BC'::timestamptz, '294270-01-01');
+\echo :LAST_ERROR_SQLSTATE
+SELECT time_in_stage(t, '294270-01-01') OVER (ORDER BY t) FROM (VALUES ('4713-01-01 BC'::timestamptz)) AS v(t);
+\echo :LAST_ERROR_SQLSTATE
+SELECT time_in_stage(t) OVER (ORDER BY t) FROM (VALUES ('4713-01-01 BC'::timestamptz), ('294270-01-01')) AS v(t);
+\echo :LAST_ERROR_SQLSTATE
+-- ... while the longest durations that fit are exact.
+SELECT sales_cycle_length('4713-01-01 BC'::timestamptz, '287000-01-01') AS longest_cycle;
+-- clv reads such a tenure exactly: one customer buying twice, 100 each,
+-- 291,712 years apart: F x L = 2 purchases, CLV = 100 x 2 = 200.
+SELECT clv(1::bigint, 100::numeric, t)
+FROM (VALUES ('4713-01-01 BC'::timestamptz), ('287000-01-01')) AS v(t);
+

@@ -77,3 +77,109 @@ SELECT win_rate(s) AS win_rate, conversion_rate(s) AS conversion_rate
 FROM (SELECT (ARRAY['closed__won________', 'closed__xyz________',
                     'closed__lost_______', 'closed__lxst_______'])[1 + i % 4] AS s
       FROM generate_series(1, 100) AS i) AS v;
+
+--
+-- The catalog cache is invalidated when the catalog changes, also where a
+-- call site outlives a statement: a PL/pgSQL expression keeps its cache for
+-- the whole transaction.
+--
+CREATE FUNCTION outcome_in_plpgsql(s text) RETURNS text
+LANGUAGE plpgsql AS $$ BEGIN RETURN stage_outcome(s); END $$;
+CREATE FUNCTION sign_and_classify() RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    before text;
+BEGIN
+    before := outcome_in_plpgsql('Signed');
+    INSERT INTO sales_kpi.stages (name, pipeline_order, is_closed, is_won) VALUES ('Signed', 1, true, true);
+    RETURN before || ' -> ' || outcome_in_plpgsql('Signed');
+END $$;
+
+-- Inside one function: the insert is seen by the function's next statement.
+BEGIN;
+SELECT sign_and_classify() AS signed;
+ROLLBACK;
+
+-- A long transaction: the expression's cache sees every change at the next
+-- statement, and the rollback of the insert too.
+BEGIN;
+SELECT outcome_in_plpgsql('Booked') AS plpgsql, stage_outcome('Booked') AS direct;
+INSERT INTO sales_kpi.stages (name, pipeline_order, is_closed, is_won) VALUES ('Booked', 4, true, true);
+SELECT outcome_in_plpgsql('Booked') AS plpgsql, stage_outcome('Booked') AS direct;
+UPDATE sales_kpi.stages SET is_won = false WHERE name = 'Booked';
+SELECT outcome_in_plpgsql('Booked') AS plpgsql, stage_outcome('Booked') AS direct;
+SAVEPOINT s;
+DELETE FROM sales_kpi.stages WHERE name = 'Booked';
+SELECT outcome_in_plpgsql('Booked') AS plpgsql, stage_outcome('Booked') AS direct;
+ROLLBACK TO SAVEPOINT s;
+SELECT outcome_in_plpgsql('Booked') AS plpgsql, stage_outcome('Booked') AS direct;
+TRUNCATE sales_kpi.stages;
+SELECT outcome_in_plpgsql('Booked') AS plpgsql, stage_outcome('Booked') AS direct;
+INSERT INTO sales_kpi.stages (name, pipeline_order, is_closed, is_won) VALUES ('Booked', 4, true, true);
+SELECT outcome_in_plpgsql('Booked') AS plpgsql, stage_outcome('Booked') AS direct;
+ROLLBACK;
+SELECT outcome_in_plpgsql('Booked') AS plpgsql, stage_outcome('Booked') AS direct;
+
+-- A failed subtransaction (an EXCEPTION block) takes its change back, and
+-- the cache follows.
+CREATE FUNCTION try_catalog_change() RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    inside text;
+BEGIN
+    BEGIN
+        INSERT INTO sales_kpi.stages (name, pipeline_order, is_closed, is_won) VALUES ('Booked', 4, true, true);
+        inside := outcome_in_plpgsql('Booked');
+        RAISE EXCEPTION 'undo';
+    EXCEPTION WHEN raise_exception THEN
+        NULL;
+    END;
+    RETURN inside || ' -> ' || outcome_in_plpgsql('Booked');
+END $$;
+BEGIN;
+SELECT try_catalog_change() AS booked;
+ROLLBACK;
+
+--
+-- Unicode names.  Case is folded as lower() folds it in this database, so
+-- the comparisons below hold in any locale; in this UTF-8 database
+-- (C.UTF-8 or any other full Unicode locale) GAGNÉ and Gagné are one stage.
+--
+SELECT stage_normalize('GAGNÉ') = lower('GAGNÉ') AS folds_as_lower,
+       stage_normalize('Closed Lost Ä') = lower('closedlostÄ') AS mixed,
+       stage_normalize('GAGNÉ') = stage_normalize('Gagné') AS gagne_is_one_stage;
+
+-- Unicode spaces, dashes and underscores are dropped as their ASCII forms
+-- are (each row names the character it puts in the stage name).
+SELECT c AS separator, stage_normalize(s) AS normalized, stage_outcome(s) AS outcome
+FROM (VALUES ('U+00A0 no-break space', E'Closed\u00A0Won'),
+             ('U+202F narrow no-break space', E'Closed\u202FWon'),
+             ('U+2003 em space', E'Closed\u2003Won'),
+             ('U+3000 ideographic space', E'Closed\u3000Lost'),
+             ('U+200B zero width space', E'Closed\u200BWon'),
+             ('U+FEFF byte order mark, leading', E'\uFEFFClosed Won'),
+             ('U+2013 en dash', E'closed\u2013won'),
+             ('U+2014 em dash', E'closed\u2014lost'),
+             ('U+2011 non-breaking hyphen', E'closed\u2011won'),
+             ('U+2212 minus sign', E'closed\u2212lost'),
+             ('U+FF0D fullwidth hyphen-minus', E'closed\uFF0Dwon'),
+             ('U+00AD soft hyphen', E'closed\u00ADwon'),
+             ('U+FF3F fullwidth low line', E'closed\uFF3Flost'),
+             ('U+00A0 twice, and trailing', E'Closed\u00A0\u00A0Won\u00A0')) AS v(c, s);
+
+-- Non-separators are kept: a stage called 'Won.' or 'Closed·Won' is open.
+SELECT stage_outcome(E'Won.') AS won_dot, stage_outcome(E'Closed\u00B7Won') AS middle_dot;
+
+-- The catalog's uniqueness follows the same folding: Gagné and GAGNÉ (or
+-- Gagné with a no-break space around it) cannot both be listed.
+BEGIN;
+INSERT INTO sales_kpi.stages (name, pipeline_order, is_closed, is_won) VALUES ('Gagné', 5, true, true);
+SELECT s, stage_outcome(s) AS outcome
+FROM (VALUES ('Gagné'), ('GAGNÉ'), ('gagné'), (E'\u00A0Gagné\u00A0')) AS v(s);
+-- ('Perdu' is not listed, so it is open: 2 won of 2 closed.)
+SELECT win_rate(s) AS win_rate FROM (VALUES ('GAGNÉ'), ('gagné'), ('Perdu')) AS v(s);
+SAVEPOINT s;
+INSERT INTO sales_kpi.stages (name, pipeline_order, is_closed, is_won) VALUES ('GAGNÉ', 6, true, false);
+ROLLBACK TO SAVEPOINT s;
+INSERT INTO sales_kpi.stages (name, pipeline_order, is_closed, is_won) VALUES (E'Gagn\u00E9\u00A0', 6, true, false);
+ROLLBACK;

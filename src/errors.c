@@ -198,9 +198,10 @@ numeric_sign_internal(Datum num)
  */
 
 /*
- * The aggregate's memory context, or an error when a support function of an
- * aggregate is called as a plain function (its first argument, internal,
- * can then only be NULL).  The message names the SQL function.
+ * The aggregate's memory context.  SQL cannot call a support function
+ * directly (its internal argument cannot be written), so being called
+ * outside an aggregate is a programming error of a C caller: elog, naming
+ * the SQL function.
  */
 MemoryContext
 agg_context_or_error(FunctionCallInfo fcinfo)
@@ -208,13 +209,10 @@ agg_context_or_error(FunctionCallInfo fcinfo)
 	MemoryContext aggcontext;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s can only be called as part of an aggregate",
-						(fcinfo->flinfo && OidIsValid(fcinfo->flinfo->fn_oid))
-						? format_procedure(fcinfo->flinfo->fn_oid)
-						: "an aggregate support function"),
-				 errhint("Call the aggregate it supports instead.")));
+		elog(ERROR, "%s called outside an aggregate",
+			 (fcinfo->flinfo && OidIsValid(fcinfo->flinfo->fn_oid))
+			 ? format_procedure(fcinfo->flinfo->fn_oid)
+			 : "aggregate support function");
 	return aggcontext;
 }
 

@@ -1,7 +1,7 @@
 -- pgTAP: the extension's functions and aggregates, their signatures, return
 -- types, volatility, strictness, parallel safety and comments.
 BEGIN;
-SELECT plan(54);
+SELECT plan(57);
 
 -- Aggregates and their return types.
 SELECT is_aggregate('public', f, a, f || '(' || array_to_string(a, ', ') || ') is an aggregate')
@@ -51,6 +51,19 @@ FROM (VALUES ('outcome_count_trans', ARRAY['internal', 'text'], 'stable'),
              ('cycle_trans', ARRAY['internal', 'timestamp with time zone', 'timestamp with time zone'], 'immutable'),
              ('clv_trans', ARRAY['internal', 'bigint', 'numeric', 'timestamp with time zone'], 'immutable')) AS v(f, a, v);
 
+-- The stage catalog invalidates its cached copies on every change.
+SELECT has_trigger('sales_kpi', 'stages', 'stages_changed', 'sales_kpi.stages has its invalidation trigger');
+SELECT trigger_is('sales_kpi', 'stages', 'stages_changed', 'sales_kpi', 'stage_catalog_changed',
+                  'the trigger calls sales_kpi.stage_catalog_changed()');
+-- Declared state sizes are the states' sizes (the planner's memory estimates).
+SELECT is_empty($$
+  SELECT a.aggfnoid::regprocedure::text FROM pg_aggregate a
+  WHERE a.aggtransfn IN ('sales_kpi.pipeline1_trans'::regproc, 'sales_kpi.pipeline2_trans'::regproc,
+                         'sales_kpi.pipeline3_trans'::regproc, 'sales_kpi.cycle_trans'::regproc,
+                         'sales_kpi.ramp_trans'::regproc)
+    AND (a.aggtransspace <> 32 OR a.aggmtransspace <> 32) $$,
+  'the duration aggregates declare SSPACE 32, the size of their state');
+
 -- Every function of the extension is PARALLEL SAFE and commented.
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
@@ -58,14 +71,14 @@ SELECT is_empty($$
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sales_kpi'
   WHERE p.proparallel <> 's'
     AND p.oid NOT IN ('sales_kpi.refresh_dashboards()'::regprocedure, 'sales_kpi.schedule_refresh(text)'::regprocedure,
-                      'sales_kpi.unschedule_refresh()'::regprocedure) $$,
-  'every function and aggregate is PARALLEL SAFE, but for the refresh and scheduling functions');
+                      'sales_kpi.unschedule_refresh()'::regprocedure, 'sales_kpi.stage_catalog_changed()'::regprocedure) $$,
+  'every function and aggregate is PARALLEL SAFE, but for the refresh, scheduling and trigger functions');
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
   WHERE p.oid IN ('sales_kpi.refresh_dashboards()'::regprocedure, 'sales_kpi.schedule_refresh(text)'::regprocedure,
-                  'sales_kpi.unschedule_refresh()'::regprocedure)
+                  'sales_kpi.unschedule_refresh()'::regprocedure, 'sales_kpi.stage_catalog_changed()'::regprocedure)
     AND (p.proparallel <> 'u' OR p.provolatile <> 'v') $$,
-  'the refresh and scheduling functions, which write, are VOLATILE and PARALLEL UNSAFE');
+  'the refresh, scheduling and trigger functions, which write or invalidate, are VOLATILE and PARALLEL UNSAFE');
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
