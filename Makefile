@@ -10,7 +10,7 @@ EXTVERSION := $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" sales_kpi.co
 
 MODULE_big  = sales_kpi
 OBJS        = src/module.o src/errors.o src/callsite.o src/codec.o src/exact_sum.o \
-              src/stage_catalog.o src/rates.o src/duration.o src/clv.o src/acv.o \
+              src/stage_catalog.o src/rates.o src/duration.o src/clv.o src/clv_text.o src/acv.o \
               src/velocity.o src/retention.o src/window.o src/scalar.o src/fiscal.o
 
 # The install script, assembled from one .sql per C family (order matters:
@@ -18,7 +18,7 @@ OBJS        = src/module.o src/errors.o src/callsite.o src/codec.o src/exact_sum
 SQL_PARTS   = src/sales_kpi.sql src/stage_catalog.sql src/rates.sql src/duration.sql \
               src/clv.sql src/acv.sql src/velocity.sql src/retention.sql src/window.sql \
               src/scalar.sql src/fiscal.sql \
-              src/model.sql $(addprefix src/dashboards/,$(DASHBOARDS)) src/refresh.sql
+              src/model.sql src/history.sql $(addprefix src/dashboards/,$(DASHBOARDS)) src/refresh.sql
 DASHBOARDS  = 00_deal_state.sql league_status.sql pipeline.sql team_activity.sql performance.sql \
               stage_analysis.sql leaderboard.sql kpi_summary.sql kpi_alerts.sql
 DATA_built  = sales_kpi--$(EXTVERSION).sql
@@ -26,6 +26,7 @@ DATA_built  = sales_kpi--$(EXTVERSION).sql
 REGRESS     = stage_outcome win_rate conversion_rate time_in_pipeline \
               sales_cycle_length ramp_time clv acv pipeline_velocity retention \
               window_functions scalars fiscal settings errors differential parallel combine \
+              history \
               dashboards dashboard_security
 REGRESS_OPTS = --inputdir=. --load-extension=sales_kpi
 # Isolation tests (specs/*.spec): behaviour across concurrent sessions.
@@ -62,7 +63,8 @@ endif
 # PGXS does not track header dependencies: every object includes the shared
 # header, and the rates and the catalog the inlined classifier.
 $(OBJS): src/sales_kpi.h
-src/stage_catalog.o src/rates.o: src/stage_catalog.h
+src/stage_catalog.o src/rates.o src/velocity.o: src/stage_catalog.h
+src/clv.o src/clv_text.o: src/clv.h
 
 $(DATA_built): $(SQL_PARTS) sales_kpi.control
 	cat $(SQL_PARTS) > $@

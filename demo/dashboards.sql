@@ -7,10 +7,10 @@
 SELECT section, rank, label, amount, target, round(attainment::numeric, 3) AS attainment
 FROM sales_kpi.league_status_mv ORDER BY section <> 'year_to_date', section <> 'forecast', section, rank LIMIT 12;
 \echo '== Pipeline (sales_kpi.pipeline_mv), first 8 reps'
-SELECT rep_name, team, open_deals, pipeline_value, weighted_pipeline, round(win_rate::numeric, 3) AS win_rate,
-       avg_deal_size, avg_sales_cycle_days AS cycle_days, avg_time_in_pipeline_days AS open_days,
-       stalled_deals AS stalled, pipeline_velocity AS velocity_per_day
-FROM sales_kpi.pipeline_mv ORDER BY rep_id LIMIT 8;
+SELECT rep_name, team, coalesce(pipeline, 'all') AS pipeline, open_deals, pipeline_value, weighted_pipeline,
+       round(win_rate::numeric, 3) AS win_rate, avg_deal_size, avg_sales_cycle_days AS cycle_days,
+       avg_time_in_pipeline_days AS open_days, stalled_deals AS stalled, pipeline_velocity AS velocity_per_day
+FROM sales_kpi.pipeline_mv ORDER BY rep_id, pipeline NULLS FIRST LIMIT 9;
 \echo '== Team activity (sales_kpi.team_activity_mv), first 8 reps'
 SELECT rep_name, team, tasks_total, tasks_completed, tasks_overdue, calls, emails, meetings
 FROM sales_kpi.team_activity_mv ORDER BY rep_id LIMIT 8;
@@ -18,9 +18,9 @@ FROM sales_kpi.team_activity_mv ORDER BY rep_id LIMIT 8;
 SELECT dimension, dimension_value, won_deals, won_revenue, round(win_rate::numeric, 3) AS win_rate, avg_deal_size
 FROM sales_kpi.performance_mv ORDER BY dimension, won_revenue DESC;
 \echo '== Stage analysis (sales_kpi.stage_analysis_mv)'
-SELECT stage, entered, in_stage_now, moved_on, lost_from_stage, avg_time_in_stage_days AS days_in_stage,
+SELECT pipeline, label AS stage, entered, in_stage_now, moved_on, lost_from_stage, avg_time_in_stage_days AS days_in_stage,
        round(conversion_to_next::numeric, 3) AS conversion_to_next, stalled_deals
-FROM sales_kpi.stage_analysis_mv ORDER BY pipeline_order NULLS LAST, stage;
+FROM sales_kpi.stage_analysis_mv ORDER BY pipeline, pipeline_order NULLS LAST, stage;
 \echo '== Leaderboard (sales_kpi.leaderboard_mv): teams, then the top 5 reps'
 SELECT level, rank, name, round(quota_attainment::numeric, 3) AS attainment, won_revenue, deals_won,
        avg_sales_cycle_days AS cycle_days, pipeline_generated, open_pipeline, activities

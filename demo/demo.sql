@@ -1,6 +1,7 @@
 -- sales_kpi demo, run by `make demo` on the throwaway cluster (safe to run
 -- again): installs the extension afresh, loads seeded CRM-shaped data (about
--- 50 reps, 20,000 customers and 200,000 deals), pins the dashboards to the
+-- 50 reps, 20,000 customers and 200,000 deals in two HubSpot-style
+-- pipelines, with the history of every field), pins the dashboards to the
 -- day 2026-06-30, refreshes the materialized twins, and prints a per-rep
 -- table of the KPI aggregates and the first rows of every dashboard.
 \set ON_ERROR_STOP on
@@ -15,6 +16,7 @@ CREATE EXTENSION sales_kpi;
 \set deals 200000
 \set seed 0.42
 \set as_of 2026-06-30
+\set crm hubspot
 \ir generate.sql
 
 -- Dashboards of this database are computed as of the last day of the data.
@@ -31,16 +33,16 @@ FROM sales_kpi.refresh_dashboards();
 SELECT r.name AS rep,
        r.team,
        count(*) AS deals,
-       round(win_rate(d.stage)::numeric, 3) AS win_rate,
-       round(conversion_rate(d.stage)::numeric, 3) AS conversion,
+       round(win_rate(d.pipeline, d.stage)::numeric, 3) AS win_rate,
+       round(conversion_rate(d.pipeline, d.stage)::numeric, 3) AS conversion,
        date_trunc('hour', sales_cycle_length(d.created_at, d.closed_at)) AS sales_cycle,
        date_trunc('hour', avg_time_in_pipeline(d.created_at, d.closed_at, '2026-07-01')) AS time_in_pipeline,
        avg_ramp_time(r.hired_on, r.first_contact_at) AS ramp_time,
        round(clv(d.customer_id, d.amount, d.created_at), 2) AS clv,
-       round(pipeline_velocity(d.stage, d.amount, d.created_at, d.closed_at), 2) AS velocity_per_day
+       round(pipeline_velocity(d.pipeline, d.stage, d.amount, d.created_at, d.closed_at), 2) AS velocity_per_day
 FROM sales_kpi.deals d JOIN sales_kpi.reps r USING (rep_id)
 GROUP BY r.rep_id, r.name, r.team
-ORDER BY win_rate(d.stage) DESC, r.rep_id
+ORDER BY win_rate(d.pipeline, d.stage) DESC, r.rep_id
 LIMIT 15;
 
 \ir dashboards.sql

@@ -34,7 +34,7 @@ SET LOCAL enable_partitionwise_aggregate = on;
 SET LOCAL max_parallel_workers_per_gather = 0;
 SET LOCAL enable_hashagg = off;
 
-\set aggs 'win_rate(stage) AS wr, win_rate(won) AS wrb, conversion_rate(stage) AS cr, conversion_rate(won) AS crb, avg_time_in_pipeline(created_at, closed_at, ''2024-06-01'') AS tip, sales_cycle_length(created_at, closed_at) AS cyc, avg_ramp_time(created_at, closed_at) AS ramp, clv(customer_id, amount, created_at) AS clv, acv(amount, term) AS acv, pipeline_velocity(stage, amount, created_at, closed_at) AS vel, retention_rate(active, daterange(''2022-01-01'', ''2023-01-01'')) AS ret, churn_rate(active, daterange(''2022-01-01'', ''2023-01-01'')) AS churn'
+\set aggs 'win_rate(stage) AS wr, win_rate(won) AS wrb, conversion_rate(stage) AS cr, conversion_rate(won) AS crb, avg_time_in_pipeline(created_at, closed_at, ''2024-06-01'') AS tip, sales_cycle_length(created_at, closed_at) AS cyc, avg_ramp_time(created_at, closed_at) AS ramp, clv(customer_id, amount, created_at) AS clv, acv(amount, term) AS acv, pipeline_velocity(stage, amount, created_at, closed_at) AS vel, clv(''001A'' || lpad(customer_id::text, 14, ''0''), amount, created_at) AS clvt, win_rate(CASE WHEN purchase_id % 3 > 0 THEN ''p'' || purchase_id % 3 END, stage) AS wrp, retention_rate(active, daterange(''2022-01-01'', ''2023-01-01'')) AS ret, churn_rate(active, daterange(''2022-01-01'', ''2023-01-01'')) AS churn'
 
 -- The plans: a Partial Aggregate per partition, one Finalize Aggregate.
 CREATE FUNCTION pg_temp.aggregate_nodes(q text, OUT partial int, OUT finalize int)

@@ -12,7 +12,8 @@ CREATE ROLE regress_bob LOGIN;
 RESET client_min_messages;
 GRANT USAGE ON SCHEMA sales_kpi TO regress_ann, regress_bob;
 GRANT SELECT ON sales_kpi.reps, sales_kpi.customers, sales_kpi.products, sales_kpi.deals,
-                sales_kpi.deal_stage_history, sales_kpi.activities, sales_kpi.quotas,
+                sales_kpi.deal_history, sales_kpi.deal_versions, sales_kpi.deal_stage_history,
+                sales_kpi.activities, sales_kpi.quotas,
                 sales_kpi.marketing_spend, sales_kpi.market_size, sales_kpi.subscriptions,
                 sales_kpi.kpi_targets,
                 sales_kpi.deal_state, sales_kpi.fiscal_now, sales_kpi.league_status, sales_kpi.pipeline,
@@ -20,17 +21,18 @@ GRANT SELECT ON sales_kpi.reps, sales_kpi.customers, sales_kpi.products, sales_k
                 sales_kpi.leaderboard, sales_kpi.kpi_summary, sales_kpi.kpi_values, sales_kpi.kpi_alerts
    TO regress_ann, regress_bob;
 
--- A rep sees their own row, deals, stage history, activities and quotas.
+-- A rep sees their own row, deals (the versions they owned), activities and
+-- quotas.
 ALTER TABLE sales_kpi.reps ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sales_kpi.deals ENABLE ROW LEVEL SECURITY;
-ALTER TABLE sales_kpi.deal_stage_history ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sales_kpi.deal_history ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sales_kpi.activities ENABLE ROW LEVEL SECURITY;
 ALTER TABLE sales_kpi.quotas ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_row ON sales_kpi.reps USING (login = current_user);
 CREATE POLICY own_deals ON sales_kpi.deals
     USING (rep_id IN (SELECT rep_id FROM sales_kpi.reps WHERE login = current_user));
-CREATE POLICY own_history ON sales_kpi.deal_stage_history
-    USING (deal_id IN (SELECT deal_id FROM sales_kpi.deals));
+CREATE POLICY own_history ON sales_kpi.deal_history
+    USING (rep_id IN (SELECT rep_id FROM sales_kpi.reps WHERE login = current_user));
 CREATE POLICY own_activities ON sales_kpi.activities
     USING (rep_id IN (SELECT rep_id FROM sales_kpi.reps WHERE login = current_user));
 CREATE POLICY own_quotas ON sales_kpi.quotas
@@ -76,19 +78,19 @@ RESET ROLE;
 
 DROP POLICY own_row ON sales_kpi.reps;
 DROP POLICY own_deals ON sales_kpi.deals;
-DROP POLICY own_history ON sales_kpi.deal_stage_history;
+DROP POLICY own_history ON sales_kpi.deal_history;
 DROP POLICY own_activities ON sales_kpi.activities;
 DROP POLICY own_quotas ON sales_kpi.quotas;
 ALTER TABLE sales_kpi.reps DISABLE ROW LEVEL SECURITY;
 ALTER TABLE sales_kpi.deals DISABLE ROW LEVEL SECURITY;
-ALTER TABLE sales_kpi.deal_stage_history DISABLE ROW LEVEL SECURITY;
+ALTER TABLE sales_kpi.deal_history DISABLE ROW LEVEL SECURITY;
 ALTER TABLE sales_kpi.activities DISABLE ROW LEVEL SECURITY;
 ALTER TABLE sales_kpi.quotas DISABLE ROW LEVEL SECURITY;
 REVOKE ALL ON ALL TABLES IN SCHEMA sales_kpi FROM regress_ann, regress_bob;
 REVOKE USAGE ON SCHEMA sales_kpi FROM regress_ann, regress_bob;
 DROP ROLE regress_ann;
 DROP ROLE regress_bob;
-TRUNCATE sales_kpi.kpi_targets, sales_kpi.subscriptions, sales_kpi.market_size, sales_kpi.marketing_spend,
-         sales_kpi.quotas, sales_kpi.activities, sales_kpi.deal_stage_history, sales_kpi.deals,
+TRUNCATE sales_kpi.leads, sales_kpi.kpi_targets, sales_kpi.subscriptions, sales_kpi.market_size, sales_kpi.marketing_spend,
+         sales_kpi.quotas, sales_kpi.activities, sales_kpi.deal_history, sales_kpi.deals,
          sales_kpi.products, sales_kpi.customers, sales_kpi.reps, sales_kpi.stages;
 SELECT count(*) AS rows_left FROM sales_kpi.refresh_dashboards() WHERE error IS NOT NULL;

@@ -86,7 +86,13 @@ SELECT rep_id,
        avg_time_in_pipeline(entered_at, exited_at, '2022-06-01') AS tip3,
        sales_cycle_length(entered_at, exited_at) AS cyc,
        avg_ramp_time(started_at, first_contact_at) AS ramp,
-       clv(customer_id, amount, entered_at) AS clv
+       clv(customer_id, amount, entered_at) AS clv,
+       -- the text-id form, on the same customers written as CRM ids
+       clv('001A' || lpad(customer_id::text, 14, '0'), amount, entered_at) AS clvt,
+       -- the (pipeline, stage) forms; the catalog is empty, so they classify
+       -- as the one-argument forms do, through their own transition
+       win_rate(CASE WHEN id % 3 > 0 THEN 'p' || id % 3 END, stage) AS wrp,
+       conversion_rate(CASE WHEN id % 3 > 0 THEN 'p' || id % 3 END, stage) AS crp
 FROM gen GROUP BY rep_id;
 COMMIT;
 
@@ -102,7 +108,10 @@ SELECT count(*) AS groups,
        count(*) FILTER (WHERE k.tip3 IS DISTINCT FROM r.tip3) AS pipeline_3,
        count(*) FILTER (WHERE k.cyc IS DISTINCT FROM r.cyc) AS cycle,
        count(*) FILTER (WHERE k.ramp IS DISTINCT FROM r.ramp) AS ramp,
-       count(*) FILTER (WHERE abs(k.clv - r.clv) > 1e-9 * abs(r.clv) OR (k.clv IS NULL) <> (r.clv IS NULL)) AS clv
+       count(*) FILTER (WHERE abs(k.clv - r.clv) > 1e-9 * abs(r.clv) OR (k.clv IS NULL) <> (r.clv IS NULL)) AS clv,
+       count(*) FILTER (WHERE k.clvt IS DISTINCT FROM k.clv) AS clv_text_ids,
+       count(*) FILTER (WHERE k.wrp IS DISTINCT FROM r.wr) AS win_rate_pipeline,
+       count(*) FILTER (WHERE k.crp IS DISTINCT FROM r.cr) AS conversion_pipeline
 FROM kpi k FULL JOIN ref r USING (rep_id);
 -- The results are not trivial.
 SELECT min(wr) > 0.3 AND max(wr) < 0.6 AS plausible_win_rate,
@@ -125,6 +134,7 @@ FROM gen WHERE entered_at IS NOT NULL;
 
 SELECT 'ROWS 5 PRECEDING' AS frame, count(*) AS rows_compared,
        count(*) FILTER (WHERE wr IS DISTINCT FROM ref_wr) AS win_rate,
+       count(*) FILTER (WHERE wrp IS DISTINCT FROM ref_wr) AS win_rate_pipeline,
        count(*) FILTER (WHERE wrb IS DISTINCT FROM ref_wrb) AS win_rate_bool,
        count(*) FILTER (WHERE cr IS DISTINCT FROM ref_cr) AS conversion,
        count(*) FILTER (WHERE tip1 IS DISTINCT FROM ref_tip1) AS pipeline_1,
@@ -134,6 +144,7 @@ SELECT 'ROWS 5 PRECEDING' AS frame, count(*) AS rows_compared,
        count(*) FILTER (WHERE ramp IS DISTINCT FROM ref_ramp) AS ramp
 FROM (
   SELECT win_rate(stage) OVER f AS wr,
+         win_rate(CASE WHEN id % 3 > 0 THEN 'p' || id % 3 END, stage) OVER f AS wrp,
          count(*) FILTER (WHERE outcome = 'won') OVER f::float8
            / nullif(count(*) FILTER (WHERE outcome IN ('won', 'lost')) OVER f, 0) AS ref_wr,
          win_rate(won) OVER f AS wrb,
@@ -154,6 +165,7 @@ FROM (
 
 SELECT 'RANGE 30 days PRECEDING' AS frame, count(*) AS rows_compared,
        count(*) FILTER (WHERE wr IS DISTINCT FROM ref_wr) AS win_rate,
+       count(*) FILTER (WHERE wrp IS DISTINCT FROM ref_wr) AS win_rate_pipeline,
        count(*) FILTER (WHERE wrb IS DISTINCT FROM ref_wrb) AS win_rate_bool,
        count(*) FILTER (WHERE cr IS DISTINCT FROM ref_cr) AS conversion,
        count(*) FILTER (WHERE tip1 IS DISTINCT FROM ref_tip1) AS pipeline_1,
@@ -163,6 +175,7 @@ SELECT 'RANGE 30 days PRECEDING' AS frame, count(*) AS rows_compared,
        count(*) FILTER (WHERE ramp IS DISTINCT FROM ref_ramp) AS ramp
 FROM (
   SELECT win_rate(stage) OVER f AS wr,
+         win_rate(CASE WHEN id % 3 > 0 THEN 'p' || id % 3 END, stage) OVER f AS wrp,
          count(*) FILTER (WHERE outcome = 'won') OVER f::float8
            / nullif(count(*) FILTER (WHERE outcome IN ('won', 'lost')) OVER f, 0) AS ref_wr,
          win_rate(won) OVER f AS wrb,

@@ -18,7 +18,10 @@ SELECT rep_id,
        sales_cycle_length(entered_at, exited_at) AS cyc,
        avg_ramp_time(started_at, first_contact_at) AS ramp,
        clv(customer_id, amount, entered_at) AS clv,
-       pipeline_velocity(stage, amount, entered_at, exited_at) AS vel
+       pipeline_velocity(stage, amount, entered_at, exited_at) AS vel,
+       clv('001A' || lpad(customer_id::text, 14, '0'), amount, entered_at) AS clvt,
+       win_rate(CASE WHEN id % 3 > 0 THEN 'p' || id % 3 END, stage) AS wrp,
+       pipeline_velocity(CASE WHEN id % 3 > 0 THEN 'p' || id % 3 END, stage, amount, entered_at, exited_at) AS velp
 FROM gen GROUP BY rep_id;
 CREATE TEMP TABLE serial_contracts AS
 SELECT team, acv(contract_value, term) AS acv,
@@ -54,7 +57,7 @@ END $$;
 
 -- The comparison query: every aggregate computed in parallel, joined to the
 -- serial answers; the join runs in the leader above the Gather.
-\set compare 'SELECT count(*) AS groups, count(*) FILTER (WHERE s IS DISTINCT FROM p) AS differing_groups FROM serial_answer s FULL JOIN (SELECT rep_id, win_rate(stage) AS wr, win_rate(won) AS wrb, conversion_rate(stage) AS cr, conversion_rate(won) AS crb, avg_time_in_pipeline(entered_at) AS tip1, avg_time_in_pipeline(entered_at, exited_at) AS tip2, avg_time_in_pipeline(entered_at, exited_at, ''2022-06-01'') AS tip3, sales_cycle_length(entered_at, exited_at) AS cyc, avg_ramp_time(started_at, first_contact_at) AS ramp, clv(customer_id, amount, entered_at) AS clv, pipeline_velocity(stage, amount, entered_at, exited_at) AS vel FROM gen GROUP BY rep_id) AS p USING (rep_id)'
+\set compare 'SELECT count(*) AS groups, count(*) FILTER (WHERE s IS DISTINCT FROM p) AS differing_groups FROM serial_answer s FULL JOIN (SELECT rep_id, win_rate(stage) AS wr, win_rate(won) AS wrb, conversion_rate(stage) AS cr, conversion_rate(won) AS crb, avg_time_in_pipeline(entered_at) AS tip1, avg_time_in_pipeline(entered_at, exited_at) AS tip2, avg_time_in_pipeline(entered_at, exited_at, ''2022-06-01'') AS tip3, sales_cycle_length(entered_at, exited_at) AS cyc, avg_ramp_time(started_at, first_contact_at) AS ramp, clv(customer_id, amount, entered_at) AS clv, pipeline_velocity(stage, amount, entered_at, exited_at) AS vel, clv(''001A'' || lpad(customer_id::text, 14, ''0''), amount, entered_at) AS clvt, win_rate(CASE WHEN id % 3 > 0 THEN ''p'' || id % 3 END, stage) AS wrp, pipeline_velocity(CASE WHEN id % 3 > 0 THEN ''p'' || id % 3 END, stage, amount, entered_at, exited_at) AS velp FROM gen GROUP BY rep_id) AS p USING (rep_id)'
 SELECT * FROM pg_temp.parallel_plan(:'compare');
 :compare;
 

@@ -183,3 +183,47 @@ INSERT INTO sales_kpi.stages (name, pipeline_order, is_closed, is_won) VALUES ('
 ROLLBACK TO SAVEPOINT s;
 INSERT INTO sales_kpi.stages (name, pipeline_order, is_closed, is_won) VALUES (E'Gagn\u00E9\u00A0', 6, true, false);
 ROLLBACK;
+
+--
+-- Pipelines.  The catalog is keyed by (pipeline, stage); a row with a NULL
+-- pipeline holds for every pipeline.  In pipeline 'enterprise' the stage
+-- 'Closed' is won, in 'smb' it is lost; 'Signed' is won everywhere.
+--
+BEGIN;
+INSERT INTO sales_kpi.stages (pipeline, name, label, pipeline_order, is_closed, is_won) VALUES
+  ('enterprise', 'Closed', NULL, 9, true, true),
+  ('smb', 'closed', NULL, 9, true, false),
+  ('enterprise', '4001', 'Discovery', 1, false, false),
+  (NULL, 'Signed', NULL, 8, true, true);
+SELECT p, s, stage_outcome(p, s) AS outcome
+FROM (VALUES ('enterprise', 'Closed'), ('smb', 'CLOSED'), ('other', 'Closed'), ('enterprise', 'signed'),
+             ('smb', 'Signed'), ('enterprise', 'Closed Won'), ('smb', '4001'), (NULL, 'Signed'),
+             (NULL, 'Won'), ('enterprise', NULL)) AS v(p, s);
+-- Without its pipeline, a stage the pipelines agree on is classified ...
+SELECT stage_outcome('Signed') AS signed, stage_outcome('4001') AS discovery, stage_outcome('Closed Won') AS builtin;
+-- ... and one they disagree on is an error, not a guess (22023).
+SAVEPOINT ambiguous;
+SELECT stage_outcome('Closed');
+\echo :LAST_ERROR_SQLSTATE
+ROLLBACK TO SAVEPOINT ambiguous;
+SELECT win_rate(s) FROM (VALUES ('Signed'), ('Closed')) AS v(s);
+ROLLBACK TO SAVEPOINT ambiguous;
+-- The aggregates take the pipeline too: 'Closed' is won in enterprise, lost
+-- in smb, 'Open' is open: win rate 1/2, conversion 1/3, velocity
+-- 1 open x 100 x 0.5 / 10 days = 5.
+SELECT win_rate(p, s) AS win_rate, conversion_rate(p, s) AS conversion_rate,
+       pipeline_velocity(p, s, 100, '2024-01-01', '2024-01-11') AS velocity
+FROM (VALUES ('enterprise', 'Closed'), ('smb', 'Closed'), ('enterprise', 'Open')) AS v(p, s);
+-- Same pipeline and stage names in both places, different pipelines: a
+-- stage can be listed once per pipeline, and once for every pipeline.
+INSERT INTO sales_kpi.stages (pipeline, name, pipeline_order) VALUES ('smb', 'Signed', 8);
+SAVEPOINT s;
+INSERT INTO sales_kpi.stages (pipeline, name, pipeline_order) VALUES ('smb', 'SIGNED', 8);
+ROLLBACK TO SAVEPOINT s;
+INSERT INTO sales_kpi.stages (pipeline, name, pipeline_order) VALUES ('', 'Signed', 8);
+ROLLBACK;
+
+-- Long pipeline ids and stages (keys too long for the stack) classify alike.
+SELECT stage_outcome(repeat('p', 300), 'Closed Won') AS long_pipeline,
+       win_rate(repeat('p', 300), s) AS long_win_rate
+FROM (VALUES ('Closed Won'), ('Closed Lost')) AS v(s) GROUP BY 1;

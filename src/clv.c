@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * clv.c
- *	  Customer lifetime value: the clv(customer_id, amount, purchased_at)
- *	  aggregate and the scalar clv(avg_purchase_value, purchases_per_year,
- *	  lifespan_years).
+ *	  Customer lifetime value: the clv(customer_id bigint, amount,
+ *	  purchased_at) aggregate, the final arithmetic it shares with the text
+ *	  form (clv_text.c), and the scalar clv(avg_purchase_value,
+ *	  purchases_per_year, lifespan_years).
  *
  *	  From purchase rows, with each customer's first and last purchase:
  *		V = sum(amount) / purchases
@@ -35,7 +36,7 @@
  */
 #include "postgres.h"
 
-#include "sales_kpi.h"
+#include "clv.h"
 #include "miscadmin.h"
 #include "port/pg_bswap.h"
 #include "utils/builtins.h"
@@ -59,14 +60,6 @@ typedef struct ClvRun
 	uint32		n;
 } ClvRun;
 
-/*
- * Up to CLV_LAZY_RUNS runs are kept apart (the final function merges them as
- * it reads them); beyond that, runs of similar size are merged, which keeps
- * their number below CLV_LAZY_RUNS + log2(customers).
- */
-#define CLV_LAZY_RUNS	8
-#define CLV_MAX_RUNS	48
-
 typedef struct ClvState
 {
 	MemoryContext mcxt;			/* where the customers live */
@@ -83,8 +76,6 @@ typedef struct ClvState
 	ExactSum	amounts;
 } ClvState;
 
-/* A year of 365.25 days, in microseconds (exact). */
-#define USECS_PER_YEAR	INT64CONST(31557600000000)
 #define CLV_MIN_SLOTS	8
 
 /* The slot where a customer's probe starts: the id mixed, scaled to nslots. */
@@ -451,60 +442,6 @@ clv_visit(ClvState *state, ClvVisitor fn, void *arg)
 }
 
 /*
- * The serialized customers are byte-oriented (portable) variable-length
- * integers: 7 bits per byte, low bits first, the high bit set on every byte
- * but the last; signed values zigzag-encoded (0, -1, 1, -2 ... as 0, 1, 2,
- * 3 ...).  Sorted ids go as differences, so a customer usually takes 10 to 12
- * bytes instead of 32.
- */
-#define VARINT_MAX_BYTES	10
-
-static inline char *
-put_varint(char *p, uint64 v)
-{
-	while (v >= 0x80)
-	{
-		*p++ = (char) (v | 0x80);
-		v >>= 7;
-	}
-	*p++ = (char) v;
-	return p;
-}
-
-static inline uint64
-zigzag(int64 v)
-{
-	return ((uint64) v << 1) ^ (uint64) (v >> 63);
-}
-
-static inline int64
-unzigzag(uint64 u)
-{
-	return (int64) (u >> 1) ^ -(int64) (u & 1);
-}
-
-/*
- * A varint from a state being read in place; a number running past the end
- * of the state or beyond 64 bits is an error.
- */
-static inline uint64
-get_varint(StateReader *r)
-{
-	uint64		v = 0;
-
-	for (int shift = 0; shift < 64 && r->p < r->end; shift += 7)
-	{
-		uint8		b = (uint8) *r->p++;
-
-		v |= (uint64) (b & 0x7F) << shift;
-		if ((b & 0x80) == 0)
-			return v;
-	}
-	report_invalid_state(STATE_CLV, "A customer's number is truncated or too long.");
-	return 0;					/* keep the compiler quiet */
-}
-
-/*
  * Writes customers, in id order, into a growing buffer.  Each customer needs
  * at most CLV_MAX_CUSTOMER_BYTES; the buffer doubles when less is left, and
  * the state may not reach the 1 GB a value can hold.
@@ -654,28 +591,17 @@ clv_deserialize(PG_FUNCTION_ARGS)
 }
 
 /*
- * The sums the final function needs, in exact integers: customers, tenures
- * in microseconds, and the sum of purchases_c / tenure_c (in years) in fixed
- * point with CLV_FRAC_BITS fractional bits, each term correctly rounded.  A
- * term is at most purchases_c (a tenure is at least a year), so the sum is
- * below 2^(63 + CLV_FRAC_BITS) for any group whose purchase count fits in 64
- * bits; a tenure is below 2^64 microseconds, so their sum fits in 128 bits
- * for up to 2^63 customers.
+ * Add one customer to the sums: exact integers, so the result does not
+ * depend on the order in which customers are met.  A term is at most
+ * purchases_c (a tenure is at least a year), so the fixed-point sum is below
+ * 2^(63 + CLV_FRAC_BITS) for any group whose purchase count fits in 64 bits;
+ * a tenure is below 2^64 microseconds, so their sum fits in 128 bits for up
+ * to 2^63 customers.
  */
-#define CLV_FRAC_BITS	60
-
-typedef struct ClvSums
+void
+clv_sums_add(ClvSums *sums, TimestampTz first_at, TimestampTz last_at, uint64 purchases)
 {
-	uint64		customers;
-	uint128		tenure_usecs;
-	uint128		freq_fixed;
-} ClvSums;
-
-static void
-clv_sum_one(const ClvCustomer *c, void *arg)
-{
-	ClvSums    *sums = (ClvSums *) arg;
-	uint64		tenure = (uint64) c->last_at - (uint64) c->first_at;	/* exact */
+	uint64		tenure = (uint64) last_at - (uint64) first_at;	/* exact */
 	uint128		scaled;
 	uint128		q;
 	uint128		r;
@@ -690,21 +616,44 @@ clv_sum_one(const ClvCustomer *c, void *arg)
 	 * part q, then the fraction r / tenure scaled by 2^CLV_FRAC_BITS
 	 * (r < tenure < 2^64, so r << 60 fits in 128 bits).
 	 */
-	scaled = (uint128) (uint64) c->purchases * (uint64) USECS_PER_YEAR;
+	scaled = (uint128) purchases * (uint64) USECS_PER_YEAR;
 	q = scaled / tenure;
 	r = scaled % tenure;
 	sums->freq_fixed += (q << CLV_FRAC_BITS) +
 		(((r << CLV_FRAC_BITS) + tenure / 2) / tenure);
 }
 
+static void
+clv_sum_one(const ClvCustomer *c, void *arg)
+{
+	clv_sums_add((ClvSums *) arg, c->first_at, c->last_at, (uint64) c->purchases);
+}
+
 /*
- * Final: V * F * L (see the file header) as one fraction of exact sums,
+ * V * F * L (see the file header) as one fraction of exact sums,
  *
  *	   amounts * freq_fixed * tenure_usecs
  *	 / (purchases * 2^60 * customers^2 * usecs_per_year)
  *
- * rounded once to 8 decimal places; NULL without a counted purchase.
+ * rounded once to 8 decimal places.
  */
+Datum
+clv_sums_result(const ClvSums *sums, Datum total_amount, int64 purchases)
+{
+	Datum		customers = int64_to_numeric_datum((int64) sums->customers);
+	Datum		num;
+	Datum		den;
+
+	num = DirectFunctionCall2(numeric_mul, total_amount, int128_to_numeric_datum((int128) sums->freq_fixed));
+	num = DirectFunctionCall2(numeric_mul, num, int128_to_numeric_datum((int128) sums->tenure_usecs));
+	den = DirectFunctionCall2(numeric_mul, int64_to_numeric_datum(purchases),
+							  int128_to_numeric_datum((int128) 1 << CLV_FRAC_BITS));
+	den = DirectFunctionCall2(numeric_mul, den, DirectFunctionCall2(numeric_mul, customers, customers));
+	den = DirectFunctionCall2(numeric_mul, den, int64_to_numeric_datum(USECS_PER_YEAR));
+	return numeric_div_round(num, den, 8);
+}
+
+/* Final: V * F * L; NULL without a counted purchase. */
 PG_FUNCTION_INFO_V1(clv_final);
 Datum
 clv_final(PG_FUNCTION_ARGS)
@@ -712,25 +661,14 @@ clv_final(PG_FUNCTION_ARGS)
 	ClvState   *state = PG_ARGISNULL(0) ? NULL : (ClvState *) PG_GETARG_POINTER(0);
 	ClvSums		sums = {0, 0, 0};
 	Datum		total;
-	Datum		num;
-	Datum		den;
-	Datum		customers;
 
 	if (state == NULL || state->purchases == 0)
 		PG_RETURN_NULL();
 	total = exact_sum_total(&state->amounts);
 	if (total == 0)
 		PG_RETURN_NULL();
-
 	clv_visit(state, clv_sum_one, &sums);
-	customers = int64_to_numeric_datum((int64) sums.customers);
-	num = DirectFunctionCall2(numeric_mul, total, int128_to_numeric_datum((int128) sums.freq_fixed));
-	num = DirectFunctionCall2(numeric_mul, num, int128_to_numeric_datum((int128) sums.tenure_usecs));
-	den = DirectFunctionCall2(numeric_mul, int64_to_numeric_datum(state->purchases),
-							  int128_to_numeric_datum((int128) 1 << CLV_FRAC_BITS));
-	den = DirectFunctionCall2(numeric_mul, den, DirectFunctionCall2(numeric_mul, customers, customers));
-	den = DirectFunctionCall2(numeric_mul, den, int64_to_numeric_datum(USECS_PER_YEAR));
-	PG_RETURN_DATUM(numeric_div_round(num, den, 8));
+	PG_RETURN_DATUM(clv_sums_result(&sums, total, state->purchases));
 }
 
 /*

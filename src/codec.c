@@ -48,6 +48,8 @@ state_kind_name(StateKind kind)
 			return "clv";
 		case STATE_ACV:
 			return "acv";
+		case STATE_CLV_TEXT:
+			return "clv (text ids)";
 	}
 	return "aggregate";
 }
@@ -146,7 +148,7 @@ state_read_begin(StateReader *r, bytea *state, StateKind kind)
 	if (got_kind != (uint8) kind)
 		report_invalid_state(kind,
 							 psprintf("The state is a %s state.",
-									  got_kind >= STATE_OUTCOMES && got_kind <= STATE_ACV
+									  got_kind >= STATE_OUTCOMES && got_kind <= STATE_CLV_TEXT
 									  ? state_kind_name((StateKind) got_kind) : "unknown"));
 }
 

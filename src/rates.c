@@ -9,7 +9,8 @@
  *		conversion_rate = won / all counted rows NULL without a row
  *
  *	  The text forms classify each stage as stage_outcome() does, with the
- *	  classifier of stage_catalog.h inlined into the transition function; the
+ *	  classifier of stage_catalog.h inlined into the transition function
+ *	  (the (pipeline, stage) forms as stage_outcome(pipeline, stage)); the
  *	  boolean forms take the outcome directly (true won, false lost).  NULL
  *	  rows do not count.  Counts un-add exactly, so both have inverse
  *	  transition functions for sliding window frames.
@@ -48,6 +49,36 @@ outcome_count_inv(PG_FUNCTION_ARGS)
 
 	if (!PG_ARGISNULL(1))
 		outcome_state_add(state, stage_classify_inline(fcinfo->flinfo, PG_GETARG_DATUM(1)), -1);
+	PG_RETURN_POINTER(state);
+}
+
+/*
+ * Transition (internal, pipeline text, stage text): count the outcome of the
+ * stage in its pipeline (a NULL pipeline: in any pipeline); a NULL stage is
+ * skipped.
+ */
+PG_FUNCTION_INFO_V1(outcome_count_pair_trans);
+Datum
+outcome_count_pair_trans(PG_FUNCTION_ARGS)
+{
+	OutcomeCountState *state = agg_state_get(fcinfo, sizeof(OutcomeCountState));
+
+	if (!PG_ARGISNULL(2))
+		outcome_state_add(state, stage_classify_pair_inline(fcinfo->flinfo, PG_ARGISNULL(1),
+															 PG_GETARG_DATUM(1), PG_GETARG_DATUM(2)), 1);
+	PG_RETURN_POINTER(state);
+}
+
+/* Inverse transition (internal, pipeline text, stage text). */
+PG_FUNCTION_INFO_V1(outcome_count_pair_inv);
+Datum
+outcome_count_pair_inv(PG_FUNCTION_ARGS)
+{
+	OutcomeCountState *state = agg_state_get(fcinfo, sizeof(OutcomeCountState));
+
+	if (!PG_ARGISNULL(2))
+		outcome_state_add(state, stage_classify_pair_inline(fcinfo->flinfo, PG_ARGISNULL(1),
+															 PG_GETARG_DATUM(1), PG_GETARG_DATUM(2)), -1);
 	PG_RETURN_POINTER(state);
 }
 

@@ -10,6 +10,14 @@ CREATE FUNCTION sales_kpi.outcome_count_inv(internal, text) RETURNS internal
     AS 'MODULE_PATHNAME', 'outcome_count_inv' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION sales_kpi.outcome_count_inv(internal, text) IS
     'Inverse transition of win_rate(text)/conversion_rate(text) for sliding window frames';
+CREATE FUNCTION sales_kpi.outcome_count_pair_trans(internal, text, text) RETURNS internal
+    AS 'MODULE_PATHNAME', 'outcome_count_pair_trans' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.outcome_count_pair_trans(internal, text, text) IS
+    'Transition of win_rate(pipeline, stage)/conversion_rate(pipeline, stage): counts the row as won, lost or open';
+CREATE FUNCTION sales_kpi.outcome_count_pair_inv(internal, text, text) RETURNS internal
+    AS 'MODULE_PATHNAME', 'outcome_count_pair_inv' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.outcome_count_pair_inv(internal, text, text) IS
+    'Inverse transition of win_rate(pipeline, stage)/conversion_rate(pipeline, stage) for sliding window frames';
 CREATE FUNCTION sales_kpi.outcome_count_bool_trans(internal, boolean) RETURNS internal
     AS 'MODULE_PATHNAME', 'outcome_count_bool_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION sales_kpi.outcome_count_bool_trans(internal, boolean) IS
@@ -52,6 +60,19 @@ CREATE AGGREGATE @extschema@.win_rate(stage text) (
 COMMENT ON AGGREGATE @extschema@.win_rate(text) IS
     'Win rate: won / (won + lost) deals by stage_outcome(stage); open deals and NULL stages do not count';
 
+CREATE AGGREGATE @extschema@.win_rate(pipeline text, stage text) (
+    SFUNC = sales_kpi.outcome_count_pair_trans, STYPE = internal, SSPACE = 24,
+    FINALFUNC = sales_kpi.win_rate_final,
+    COMBINEFUNC = sales_kpi.outcome_count_combine,
+    SERIALFUNC = sales_kpi.outcome_count_serialize,
+    DESERIALFUNC = sales_kpi.outcome_count_deserialize,
+    MSFUNC = sales_kpi.outcome_count_pair_trans, MINVFUNC = sales_kpi.outcome_count_pair_inv,
+    MSTYPE = internal, MSSPACE = 24, MFINALFUNC = sales_kpi.win_rate_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.win_rate(text, text) IS
+    'Win rate: won / (won + lost) deals by stage_outcome(pipeline, stage); open deals and NULL stages do not count';
+
 CREATE AGGREGATE @extschema@.win_rate(won boolean) (
     SFUNC = sales_kpi.outcome_count_bool_trans, STYPE = internal, SSPACE = 24,
     FINALFUNC = sales_kpi.win_rate_final,
@@ -77,6 +98,19 @@ CREATE AGGREGATE @extschema@.conversion_rate(stage text) (
 );
 COMMENT ON AGGREGATE @extschema@.conversion_rate(text) IS
     'Conversion rate: won / all rows with a non-NULL stage (open and lost included)';
+
+CREATE AGGREGATE @extschema@.conversion_rate(pipeline text, stage text) (
+    SFUNC = sales_kpi.outcome_count_pair_trans, STYPE = internal, SSPACE = 24,
+    FINALFUNC = sales_kpi.conversion_rate_final,
+    COMBINEFUNC = sales_kpi.outcome_count_combine,
+    SERIALFUNC = sales_kpi.outcome_count_serialize,
+    DESERIALFUNC = sales_kpi.outcome_count_deserialize,
+    MSFUNC = sales_kpi.outcome_count_pair_trans, MINVFUNC = sales_kpi.outcome_count_pair_inv,
+    MSTYPE = internal, MSSPACE = 24, MFINALFUNC = sales_kpi.conversion_rate_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.conversion_rate(text, text) IS
+    'Conversion rate: won / all rows with a non-NULL stage, classified by stage_outcome(pipeline, stage)';
 
 CREATE AGGREGATE @extschema@.conversion_rate(converted boolean) (
     SFUNC = sales_kpi.outcome_count_bool_trans, STYPE = internal, SSPACE = 24,

@@ -10,13 +10,13 @@
 CREATE MATERIALIZED VIEW sales_kpi.league_status_mv AS SELECT * FROM sales_kpi.league_status;
 CREATE UNIQUE INDEX league_status_mv_key ON sales_kpi.league_status_mv (section, rank);
 CREATE MATERIALIZED VIEW sales_kpi.pipeline_mv AS SELECT * FROM sales_kpi.pipeline;
-CREATE UNIQUE INDEX pipeline_mv_key ON sales_kpi.pipeline_mv (rep_id);
+CREATE UNIQUE INDEX pipeline_mv_key ON sales_kpi.pipeline_mv (rep_id, pipeline);
 CREATE MATERIALIZED VIEW sales_kpi.team_activity_mv AS SELECT * FROM sales_kpi.team_activity;
 CREATE UNIQUE INDEX team_activity_mv_key ON sales_kpi.team_activity_mv (rep_id);
 CREATE MATERIALIZED VIEW sales_kpi.performance_mv AS SELECT * FROM sales_kpi.performance;
 CREATE UNIQUE INDEX performance_mv_key ON sales_kpi.performance_mv (dimension, dimension_value);
 CREATE MATERIALIZED VIEW sales_kpi.stage_analysis_mv AS SELECT * FROM sales_kpi.stage_analysis;
-CREATE UNIQUE INDEX stage_analysis_mv_key ON sales_kpi.stage_analysis_mv (stage);
+CREATE UNIQUE INDEX stage_analysis_mv_key ON sales_kpi.stage_analysis_mv (pipeline, stage);
 CREATE MATERIALIZED VIEW sales_kpi.leaderboard_mv AS SELECT * FROM sales_kpi.leaderboard;
 CREATE UNIQUE INDEX leaderboard_mv_key ON sales_kpi.leaderboard_mv (level, entity_id);
 CREATE MATERIALIZED VIEW sales_kpi.kpi_summary_mv AS SELECT * FROM sales_kpi.kpi_summary;

@@ -245,7 +245,8 @@ typedef enum StateKind
 	STATE_RETENTION = 3,
 	STATE_VELOCITY = 4,
 	STATE_CLV = 5,
-	STATE_ACV = 6
+	STATE_ACV = 6,
+	STATE_CLV_TEXT = 7
 } StateKind;
 
 typedef struct StateReader

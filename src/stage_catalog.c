@@ -20,11 +20,17 @@
  *	  stage_normalize(name) needs a REINDEX if the operating system's or
  *	  ICU's case mappings change under the database.
  *
- *	  A stage's outcome comes from the catalog row that normalises to the
- *	  same name, else from the built-in names (won / closedwon, lost /
- *	  closedlost).  Each call site caches the catalog and the outcome of
- *	  every raw string it has classified, so a row costs a hash and a
- *	  comparison with no catalog access and no allocation.
+ *	  The catalog is keyed by pipeline and stage: a row with a NULL pipeline
+ *	  holds for every pipeline.  A stage of a given pipeline takes its outcome
+ *	  from that pipeline's row of the same (normalised) name, else from the
+ *	  row for every pipeline, else from the built-in names (won / closedwon,
+ *	  lost / closedlost).  A stage named without its pipeline takes the
+ *	  outcome of the catalog rows of that name when they agree, and is an
+ *	  error when they do not (ambiguous), rather than a guess; with no such
+ *	  row, the built-in names decide.  Each call site caches the catalog and
+ *	  the outcome of every raw key it has classified (a stage name, or a
+ *	  pipeline id, a zero byte and a stage name), so a row costs a hash and
+ *	  a comparison with no catalog access and no allocation.
  *
  *	  Invalidation, as pg_cron does it: a statement trigger on the catalog
  *	  sends a relcache invalidation of sales_kpi.stages; a relcache callback
@@ -276,7 +282,11 @@ stage_cache_load(FmgrInfo *flinfo)
 	else if (cache->catalog != NULL)
 	{
 		for (int i = 0; i < cache->ncatalog; i++)
+		{
 			pfree(cache->catalog[i].name);
+			if (cache->catalog[i].pipeline_len >= 0)
+				pfree(cache->catalog[i].pipeline);
+		}
 		pfree(cache->catalog);
 	}
 	memset(cache, 0, offsetof(StageCache, raw));
@@ -287,13 +297,11 @@ stage_cache_load(FmgrInfo *flinfo)
 	}
 	site->stages = cache;
 
-	if (!OidIsValid(stage_catalog_relid))
-		stage_catalog_relid = get_relname_relid("stages",
-												get_namespace_oid("sales_kpi", false));
+	stage_catalog_relid = get_relname_relid("stages", get_namespace_oid("sales_kpi", false));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute("SELECT name, is_closed, is_won FROM sales_kpi.stages", true, 0);
+	ret = SPI_execute("SELECT name, is_closed, is_won, pipeline FROM sales_kpi.stages", true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "unexpected SPI result %d reading sales_kpi.stages", ret);
 
@@ -308,6 +316,7 @@ stage_cache_load(FmgrInfo *flinfo)
 		text	   *name = DatumGetTextPP(SPI_getbinval(tup, desc, 1, &isnull));
 		bool		is_closed = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull)) && !isnull;
 		bool		is_won = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull)) && !isnull;
+		Datum		pipeline = SPI_getbinval(tup, desc, 4, &isnull);
 		CatalogStage *cs = &cache->catalog[i];
 		char		buf[NORM_BUF_LEN];
 		int			len;
@@ -318,6 +327,15 @@ stage_cache_load(FmgrInfo *flinfo)
 		memcpy(cs->name, norm, len);
 		cs->len = len;
 		cs->outcome = is_won ? OUTCOME_WON : (is_closed ? OUTCOME_LOST : OUTCOME_OPEN);
+		cs->pipeline_len = -1;
+		if (!isnull)
+		{
+			text	   *p = DatumGetTextPP(pipeline);
+
+			cs->pipeline_len = VARSIZE_ANY_EXHDR(p);
+			cs->pipeline = MemoryContextAlloc(mcxt, Max(cs->pipeline_len, 1));
+			memcpy(cs->pipeline, VARDATA_ANY(p), cs->pipeline_len);
+		}
 	}
 	SPI_finish();
 
@@ -326,34 +344,101 @@ stage_cache_load(FmgrInfo *flinfo)
 	return cache;
 }
 
-/* Outcome of a normalised name: the catalog first, then the built-in names. */
-static StageOutcome
-lookup_normalized(StageCache *cache, const char *norm, int len)
+static const char *
+outcome_name(StageOutcome outcome)
 {
-	for (int i = 0; i < cache->ncatalog; i++)
-	{
-		if (cache->catalog[i].len == len &&
-			memcmp(cache->catalog[i].name, norm, len) == 0)
-			return cache->catalog[i].outcome;
-	}
-	return builtin_outcome(norm, len);
+	return outcome == OUTCOME_WON ? "won" : outcome == OUTCOME_LOST ? "lost" : "open";
+}
+
+static char *
+catalog_pipeline_text(const CatalogStage *cs)
+{
+	return cs->pipeline_len < 0 ? pstrdup("every pipeline")
+		: psprintf("pipeline \"%.*s\"", cs->pipeline_len, cs->pipeline);
 }
 
 /*
- * A raw string not in the table (slot is where it would go): normalise and
- * classify it, and remember it if there is room.
+ * Outcome of a normalised name in a pipeline (pipeline NULL: in any
+ * pipeline).  raw is the stage as written, for the error of an ambiguous
+ * name.
+ */
+static StageOutcome
+lookup_normalized(StageCache *cache, const char *pipeline, int plen,
+				  const char *norm, int len, const char *raw, int rawlen)
+{
+	const CatalogStage *any_pipeline = NULL;
+	const CatalogStage *first = NULL;
+
+	for (int i = 0; i < cache->ncatalog; i++)
+	{
+		const CatalogStage *cs = &cache->catalog[i];
+
+		if (cs->len != len || memcmp(cs->name, norm, len) != 0)
+			continue;
+		if (pipeline != NULL)
+		{
+			if (cs->pipeline_len == plen && memcmp(cs->pipeline, pipeline, plen) == 0)
+				return cs->outcome;
+			if (cs->pipeline_len < 0)
+				any_pipeline = cs;
+			continue;
+		}
+		if (first == NULL)
+			first = cs;
+		else if (cs->outcome != first->outcome)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("stage \"%.*s\" is ambiguous without its pipeline", rawlen, raw),
+					 errdetail("The stage catalog lists it as %s in %s and as %s in %s.",
+							   outcome_name(first->outcome), catalog_pipeline_text(first),
+							   outcome_name(cs->outcome), catalog_pipeline_text(cs)),
+					 errhint("Classify it with its pipeline: stage_outcome(pipeline, stage), win_rate(pipeline, stage), conversion_rate(pipeline, stage) or pipeline_velocity(pipeline, stage, ...).")));
+	}
+	if (any_pipeline != NULL)
+		return any_pipeline->outcome;
+	if (first != NULL)
+		return first->outcome;
+	return builtin_outcome(norm, len);
+}
+
+/* Classify a raw key (a stage, or a pipeline, a zero byte and a stage). */
+static StageOutcome
+classify_raw_key(StageCache *cache, const char *bytes, int len)
+{
+	const char *zero = memchr(bytes, '\0', len);
+	const char *pipeline = NULL;
+	int			plen = 0;
+	const char *stage = bytes;
+	int			slen = len;
+	char		buf[NORM_BUF_LEN];
+	int			nlen;
+	char	   *norm;
+	StageOutcome outcome;
+
+	if (zero != NULL)
+	{
+		pipeline = bytes;
+		plen = zero - bytes;
+		stage = zero + 1;
+		slen = len - plen - 1;
+	}
+	norm = normalize_stage(stage, slen, buf, sizeof(buf), &nlen);
+	outcome = lookup_normalized(cache, pipeline, plen, norm, nlen, stage, slen);
+	if (norm != buf)
+		pfree(norm);
+	return outcome;
+}
+
+/*
+ * A raw key not in the table (slot is where it would go): classify it, and
+ * remember it if there is room.
  */
 pg_noinline StageOutcome
 stage_classify_miss(StageCache *cache, RawStage *slot, const char *bytes, int len,
 					uint64 a, uint64 b)
 {
-	char		buf[NORM_BUF_LEN];
-	int			nlen;
-	char	   *norm = normalize_stage(bytes, len, buf, sizeof(buf), &nlen);
-	StageOutcome outcome = lookup_normalized(cache, norm, nlen);
+	StageOutcome outcome = classify_raw_key(cache, bytes, len);
 
-	if (norm != buf)
-		pfree(norm);
 	if (len <= RAW_CACHE_MAXLEN && cache->nraw < RAW_CACHE_MAX)
 	{
 		memcpy(slot->bytes, bytes, len);
@@ -363,6 +448,25 @@ stage_classify_miss(StageCache *cache, RawStage *slot, const char *bytes, int le
 		slot->outcome = (int32) outcome;
 		cache->nraw++;
 	}
+	return outcome;
+}
+
+/* A pipeline and stage too long for a key on the stack (never cached). */
+StageOutcome
+stage_classify_long_pair(FmgrInfo *flinfo, const char *pipeline, int plen,
+						 const char *stage, int slen)
+{
+	StageCache *cache = call_site(flinfo)->stages;
+	char	   *key = palloc(plen + 1 + slen);
+	StageOutcome outcome;
+
+	if (cache == NULL || cache->generation != stage_catalog_generation)
+		cache = stage_cache_load(flinfo);
+	memcpy(key, pipeline, plen);
+	key[plen] = '\0';
+	memcpy(key + plen + 1, stage, slen);
+	outcome = classify_raw_key(cache, key, plen + 1 + slen);
+	pfree(key);
 	return outcome;
 }
 
@@ -395,19 +499,22 @@ stage_normalize(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(norm, len));
 }
 
-/*
- * stage_outcome(stage text) -> text: 'won', 'lost' or 'open'.
- *
- * Its call site can outlive a statement (a PL/pgSQL expression keeps it for
- * the transaction): once per statement it reads the invalidations other
- * sessions have sent, so a catalog change they committed is seen by the
- * next statement that can see it.
- */
-PG_FUNCTION_INFO_V1(stage_outcome);
-Datum
-stage_outcome(PG_FUNCTION_ARGS)
+static Datum
+outcome_text(StageOutcome outcome)
 {
-	CallSite   *site = call_site(fcinfo->flinfo);
+	return PointerGetDatum(cstring_to_text(outcome_name(outcome)));
+}
+
+/*
+ * The call site of stage_outcome() can outlive a statement (a PL/pgSQL
+ * expression keeps it for the transaction): once per statement it reads the
+ * invalidations other sessions have sent, so a catalog change they committed
+ * is seen by the next statement that can see it.
+ */
+static void
+revalidate_per_statement(FmgrInfo *flinfo)
+{
+	CallSite   *site = call_site(flinfo);
 	TimestampTz statement = GetCurrentStatementStartTimestamp();
 
 	if (site->stages != NULL && site->stages->statement != statement)
@@ -415,15 +522,31 @@ stage_outcome(PG_FUNCTION_ARGS)
 		AcceptInvalidationMessages();
 		site->stages->statement = statement;
 	}
-	switch (stage_classify_inline(fcinfo->flinfo, PG_GETARG_DATUM(0)))
-	{
-		case OUTCOME_WON:
-			PG_RETURN_TEXT_P(cstring_to_text("won"));
-		case OUTCOME_LOST:
-			PG_RETURN_TEXT_P(cstring_to_text("lost"));
-		default:
-			PG_RETURN_TEXT_P(cstring_to_text("open"));
-	}
+}
+
+/* stage_outcome(stage text) -> text: 'won', 'lost' or 'open'. */
+PG_FUNCTION_INFO_V1(stage_outcome);
+Datum
+stage_outcome(PG_FUNCTION_ARGS)
+{
+	revalidate_per_statement(fcinfo->flinfo);
+	PG_RETURN_DATUM(outcome_text(stage_classify_inline(fcinfo->flinfo, PG_GETARG_DATUM(0))));
+}
+
+/*
+ * stage_outcome(pipeline text, stage text) -> text: the outcome of a stage of
+ * a pipeline; a NULL pipeline classifies the stage whatever its pipeline,
+ * a NULL stage gives NULL.
+ */
+PG_FUNCTION_INFO_V1(stage_outcome_pipeline);
+Datum
+stage_outcome_pipeline(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	revalidate_per_statement(fcinfo->flinfo);
+	PG_RETURN_DATUM(outcome_text(stage_classify_pair_inline(fcinfo->flinfo, PG_ARGISNULL(0),
+															 PG_GETARG_DATUM(0), PG_GETARG_DATUM(1))));
 }
 
 /*

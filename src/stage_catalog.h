@@ -40,6 +40,8 @@ typedef struct CatalogStage
 	int			len;
 	StageOutcome outcome;
 	char	   *name;			/* normalised */
+	int			pipeline_len;	/* -1: any pipeline (NULL) */
+	char	   *pipeline;
 } CatalogStage;
 
 struct StageCache
@@ -108,26 +110,20 @@ raw_hash(uint64 a, uint64 b, int len)
 }
 
 /*
- * Classify a stage name (a text datum).  A row whose raw string was seen
- * before costs a generation check, a hash, one probe and a comparison; the
- * cache is (re)loaded when missing or when the catalog changed since.
+ * Classify a raw key: a stage name, or (for a stage of a given pipeline)
+ * the pipeline id, a zero byte and the stage name.  Text never holds a zero
+ * byte, so the two kinds of key never meet.  A key seen before costs a
+ * generation check, a hash, one probe and a comparison; the cache is
+ * (re)loaded when missing or when the catalog changed since.
  */
 static pg_attribute_always_inline StageOutcome
-stage_classify_inline(FmgrInfo *flinfo, Datum stage)
+stage_classify_key(FmgrInfo *flinfo, const char *bytes, int len)
 {
 	CallSite   *site = call_site(flinfo);
 	StageCache *cache = site->stages;
-	struct varlena *v = (struct varlena *) DatumGetPointer(stage);
-	const char *bytes;
-	int			len;
 	uint64		a;
 	uint64		b;
 	uint32		i;
-
-	if (unlikely(VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v)))
-		v = pg_detoast_datum_packed(v);
-	bytes = VARDATA_ANY(v);
-	len = VARSIZE_ANY_EXHDR(v);
 
 	if (unlikely(cache == NULL || cache->generation != stage_catalog_generation))
 		cache = stage_cache_load(flinfo);
@@ -143,6 +139,54 @@ stage_classify_inline(FmgrInfo *flinfo, Datum stage)
 		if (r->len < 0)
 			return stage_classify_miss(cache, r, bytes, len, a, b);
 	}
+}
+
+/* Classify a stage name (a text datum), whatever its pipeline. */
+static pg_attribute_always_inline StageOutcome
+stage_classify_inline(FmgrInfo *flinfo, Datum stage)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(stage);
+
+	if (unlikely(VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v)))
+		v = pg_detoast_datum_packed(v);
+	return stage_classify_key(flinfo, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
+}
+
+/* Keys of pipeline and stage up to this long are built on the stack. */
+#define PIPELINE_KEY_BUF	256
+
+extern StageOutcome stage_classify_long_pair(FmgrInfo *flinfo, const char *pipeline, int plen,
+											 const char *stage, int slen);
+
+/*
+ * Classify a stage of a pipeline (text datums; pipeline may be NULL, which
+ * classifies the stage whatever its pipeline, as stage_classify_inline).
+ */
+static pg_attribute_always_inline StageOutcome
+stage_classify_pair_inline(FmgrInfo *flinfo, bool pipeline_null, Datum pipeline, Datum stage)
+{
+	struct varlena *p;
+	struct varlena *s;
+	char		key[PIPELINE_KEY_BUF];
+	int			plen;
+	int			slen;
+
+	if (pipeline_null)
+		return stage_classify_inline(flinfo, stage);
+	p = (struct varlena *) DatumGetPointer(pipeline);
+	s = (struct varlena *) DatumGetPointer(stage);
+	if (unlikely(VARATT_IS_EXTERNAL(p) || VARATT_IS_COMPRESSED(p)))
+		p = pg_detoast_datum_packed(p);
+	if (unlikely(VARATT_IS_EXTERNAL(s) || VARATT_IS_COMPRESSED(s)))
+		s = pg_detoast_datum_packed(s);
+	plen = VARSIZE_ANY_EXHDR(p);
+	slen = VARSIZE_ANY_EXHDR(s);
+	if (unlikely(plen + 1 + slen > PIPELINE_KEY_BUF))
+		return stage_classify_long_pair(flinfo, VARDATA_ANY(p), plen, VARDATA_ANY(s), slen);
+	memcpy(key, VARDATA_ANY(p), plen);
+	key[plen] = '\0';
+	memcpy(key + plen + 1, VARDATA_ANY(s), slen);
+	return stage_classify_key(flinfo, key, plen + 1 + slen);
 }
 
 #endif							/* STAGE_CATALOG_H */

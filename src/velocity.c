@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * velocity.c
- *	  pipeline_velocity(stage, amount, created_at, closed_at): expected
- *	  revenue per day flowing out of the pipeline,
+ *	  pipeline_velocity([pipeline,] stage, amount, created_at, closed_at):
+ *	  expected revenue per day flowing out of the pipeline,
  *
  *		open deals x mean won amount x win rate / mean won sales cycle (days)
  *
@@ -22,6 +22,7 @@
 #include "postgres.h"
 
 #include "sales_kpi.h"
+#include "stage_catalog.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/timestamp.h"
@@ -35,33 +36,40 @@ typedef struct VelocityState
 	ExactSum	won_amount_sum;
 } VelocityState;
 
-/* Add (sign 1) or remove (sign -1) one row. */
+/*
+ * Add (sign 1) or remove (sign -1) one row.  The stage is argument `at`, the
+ * amount and dates follow it; with_pipeline: the pipeline is argument at - 1.
+ */
 static Datum
-velocity_step(FunctionCallInfo fcinfo, int sign)
+velocity_step(FunctionCallInfo fcinfo, int sign, bool with_pipeline)
 {
 	VelocityState *state = agg_state_get(fcinfo, sizeof(VelocityState));
+	int			at = with_pipeline ? 2 : 1;
 	StageOutcome outcome;
 	bool		has_cycle = false;
 	int64		cycle = 0;
 
-	if (PG_ARGISNULL(1))
+	if (PG_ARGISNULL(at))
 		PG_RETURN_POINTER(state);
 
 	/* Validate the whole row, whatever its outcome. */
-	if (!PG_ARGISNULL(2))
-		check_finite_numeric(PG_GETARG_DATUM(2), "amount");
-	if (!PG_ARGISNULL(3))
-		check_finite_timestamp(PG_GETARG_TIMESTAMPTZ(3), "created_at");
-	if (!PG_ARGISNULL(4))
-		check_finite_timestamp(PG_GETARG_TIMESTAMPTZ(4), "closed_at");
-	if (!PG_ARGISNULL(3) && !PG_ARGISNULL(4))
+	if (!PG_ARGISNULL(at + 1))
+		check_finite_numeric(PG_GETARG_DATUM(at + 1), "amount");
+	if (!PG_ARGISNULL(at + 2))
+		check_finite_timestamp(PG_GETARG_TIMESTAMPTZ(at + 2), "created_at");
+	if (!PG_ARGISNULL(at + 3))
+		check_finite_timestamp(PG_GETARG_TIMESTAMPTZ(at + 3), "closed_at");
+	if (!PG_ARGISNULL(at + 2) && !PG_ARGISNULL(at + 3))
 	{
-		cycle = duration_usecs(PG_GETARG_TIMESTAMPTZ(3), PG_GETARG_TIMESTAMPTZ(4),
+		cycle = duration_usecs(PG_GETARG_TIMESTAMPTZ(at + 2), PG_GETARG_TIMESTAMPTZ(at + 3),
 							   "created_at", "closed_at");
 		has_cycle = true;
 	}
 
-	outcome = stage_classify(fcinfo->flinfo, PG_GETARG_DATUM(1));
+	outcome = with_pipeline
+		? stage_classify_pair_inline(fcinfo->flinfo, PG_ARGISNULL(1), PG_GETARG_DATUM(1),
+									 PG_GETARG_DATUM(2))
+		: stage_classify_inline(fcinfo->flinfo, PG_GETARG_DATUM(1));
 	state->outcomes.n[outcome] += sign;
 	if (outcome == OUTCOME_WON)
 	{
@@ -70,12 +78,12 @@ velocity_step(FunctionCallInfo fcinfo, int sign)
 			state->won_cycles += sign;
 			state->won_cycle_usecs += (int128) cycle * sign;
 		}
-		if (!PG_ARGISNULL(2))
+		if (!PG_ARGISNULL(at + 1))
 		{
 			state->won_amounts += sign;
 			if (sign > 0)
-				exact_sum_add(fcinfo, &state->won_amount_sum, PG_GETARG_DATUM(2));
-			else if (!exact_sum_discard(fcinfo, &state->won_amount_sum, PG_GETARG_DATUM(2)))
+				exact_sum_add(fcinfo, &state->won_amount_sum, PG_GETARG_DATUM(at + 1));
+			else if (!exact_sum_discard(fcinfo, &state->won_amount_sum, PG_GETARG_DATUM(at + 1)))
 				PG_RETURN_NULL();	/* cannot un-add: the frame is recomputed */
 		}
 	}
@@ -86,14 +94,29 @@ PG_FUNCTION_INFO_V1(velocity_trans);
 Datum
 velocity_trans(PG_FUNCTION_ARGS)
 {
-	return velocity_step(fcinfo, 1);
+	return velocity_step(fcinfo, 1, false);
 }
 
 PG_FUNCTION_INFO_V1(velocity_inv);
 Datum
 velocity_inv(PG_FUNCTION_ARGS)
 {
-	return velocity_step(fcinfo, -1);
+	return velocity_step(fcinfo, -1, false);
+}
+
+/* The (pipeline, stage, amount, created_at, closed_at) form. */
+PG_FUNCTION_INFO_V1(velocity_pair_trans);
+Datum
+velocity_pair_trans(PG_FUNCTION_ARGS)
+{
+	return velocity_step(fcinfo, 1, true);
+}
+
+PG_FUNCTION_INFO_V1(velocity_pair_inv);
+Datum
+velocity_pair_inv(PG_FUNCTION_ARGS)
+{
+	return velocity_step(fcinfo, -1, true);
 }
 
 PG_FUNCTION_INFO_V1(velocity_combine);

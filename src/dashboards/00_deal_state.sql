@@ -1,57 +1,61 @@
 -- The state of every deal as of sales_kpi.as_of(), which all dashboards read:
--- the stage it was in at the end of that day (from deal_stage_history, or
--- deals.stage without history), its outcome, when it entered that stage,
--- when it closed (if it had by then), its win probability and stall limit.
+-- the version of the deal (sales_kpi.deal_versions) valid at the end of that
+-- day, for every field (stage, amount, probability, forecast category,
+-- owner, close date, pipeline, ...), when it entered that stage, its outcome
+-- in its pipeline, when it closed (if it had by then), its win probability
+-- and whether it is stalled.  A deal deleted before the end of the day is
+-- not in it; one deleted later is, as it was then.
 
 CREATE VIEW sales_kpi.deal_state WITH (security_invoker = true) AS
 WITH p AS (
     SELECT sales_kpi.as_of() AS as_of,
            (sales_kpi.as_of() + 1)::timestamptz AS as_of_end
-), h AS (
-    -- the last stage each deal entered by the end of the as-of day: one
-    -- backward pass over the history's primary key
-    SELECT DISTINCT ON (x.deal_id) x.deal_id, x.stage, x.entered_at
-    FROM sales_kpi.deal_stage_history x CROSS JOIN p
-    WHERE x.entered_at < p.as_of_end
-    ORDER BY x.deal_id DESC, x.entered_at DESC
-), d AS (
-    SELECT d.*, coalesce(h.stage, d.stage) AS stage_as_of, coalesce(h.entered_at, d.created_at) AS entered_as_of,
-           p.as_of, p.as_of_end
-    FROM sales_kpi.deals d
-    CROSS JOIN p
-    LEFT JOIN h ON h.deal_id = d.deal_id
-    WHERE d.created_at < p.as_of_end
+), v AS (
+    SELECT h.*, @extschema@.stage_normalize(h.stage) AS normalized, p.as_of, p.as_of_end
+    FROM sales_kpi.deal_versions h CROSS JOIN p
+    WHERE h.valid @> (p.as_of_end - interval '1 microsecond') AND h.created_at < p.as_of_end
 )
-SELECT d.deal_id, d.rep_id, d.customer_id, d.product_id, d.name, d.amount, d.created_at, d.contract_term,
-       d.stage_as_of AS stage,
-       d.entered_as_of AS stage_entered_at,
+SELECT v.deal_id, v.rep_id, v.customer_id, v.product_id, v.pipeline, v.name, v.amount, v.created_at,
+       v.contract_term, v.stage,
+       coalesce(sp.label, sa.label, v.stage) AS stage_label,
+       v.stage_entered_at,
        o.outcome,
+       CASE o.outcome WHEN 'won' THEN true WHEN 'lost' THEN false END AS won,
        CASE WHEN o.outcome <> 'open'
-            THEN CASE WHEN d.closed_at < d.as_of_end THEN d.closed_at ELSE d.entered_as_of END
+            THEN CASE WHEN v.closed_at < v.as_of_end THEN v.closed_at ELSE v.stage_entered_at END
        END AS closed_at,
-       coalesce(d.probability, s.default_probability,
+       coalesce(v.probability, sp.default_probability, sa.default_probability,
                 CASE o.outcome WHEN 'won' THEN 1 WHEN 'lost' THEN 0 END) AS probability,
-       o.outcome = 'open' AND s.stalled_after_days IS NOT NULL
-         AND d.as_of_end - d.entered_as_of > s.stalled_after_days * interval '1 day' AS stalled,
-       d.as_of, d.as_of_end
-FROM d
-CROSS JOIN LATERAL (SELECT @extschema@.stage_outcome(d.stage_as_of) AS outcome) o
-LEFT JOIN sales_kpi.stages s ON @extschema@.stage_normalize(s.name) = @extschema@.stage_normalize(d.stage_as_of);
+       v.forecast_category,
+       v.close_date,
+       o.outcome = 'open' AND coalesce(sp.stalled_after_days, sa.stalled_after_days) IS NOT NULL
+         AND v.as_of_end - v.stage_entered_at
+             > coalesce(sp.stalled_after_days, sa.stalled_after_days) * interval '1 day' AS stalled,
+       v.as_of, v.as_of_end
+FROM v
+CROSS JOIN LATERAL (SELECT @extschema@.stage_outcome(v.pipeline, v.stage) AS outcome) o
+LEFT JOIN sales_kpi.stages sp ON sp.pipeline = v.pipeline AND sp.normalized = v.normalized
+LEFT JOIN sales_kpi.stages sa ON sa.pipeline IS NULL AND sa.normalized = v.normalized;
 COMMENT ON VIEW sales_kpi.deal_state IS
-    'Every deal as of sales_kpi.as_of(): stage, outcome, stage entry, close, probability and whether it is stalled';
+    'Every deal as of sales_kpi.as_of(), every field as it was at the end of that day: stage, outcome, stage entry, close, probability and whether it is stalled';
 COMMENT ON COLUMN sales_kpi.deal_state.deal_id IS 'Deal';
-COMMENT ON COLUMN sales_kpi.deal_state.rep_id IS 'Rep who owns the deal';
+COMMENT ON COLUMN sales_kpi.deal_state.rep_id IS 'Rep who owned the deal';
 COMMENT ON COLUMN sales_kpi.deal_state.customer_id IS 'Customer';
 COMMENT ON COLUMN sales_kpi.deal_state.product_id IS 'Product';
+COMMENT ON COLUMN sales_kpi.deal_state.pipeline IS 'Pipeline (NULL in a single-pipeline CRM)';
 COMMENT ON COLUMN sales_kpi.deal_state.name IS 'Deal name';
 COMMENT ON COLUMN sales_kpi.deal_state.amount IS 'Deal amount';
 COMMENT ON COLUMN sales_kpi.deal_state.created_at IS 'When the deal was created';
 COMMENT ON COLUMN sales_kpi.deal_state.contract_term IS 'Contract [start, end) of a won deal';
-COMMENT ON COLUMN sales_kpi.deal_state.stage IS 'Stage at the end of the as-of day';
+COMMENT ON COLUMN sales_kpi.deal_state.stage IS 'Stage at the end of the as-of day, as the CRM records it';
+COMMENT ON COLUMN sales_kpi.deal_state.stage_label IS 'The stage''s label in the catalog, else the stage';
 COMMENT ON COLUMN sales_kpi.deal_state.stage_entered_at IS 'When the deal entered that stage';
-COMMENT ON COLUMN sales_kpi.deal_state.outcome IS 'won, lost or open, by stage_outcome()';
+COMMENT ON COLUMN sales_kpi.deal_state.outcome IS 'won, lost or open, by stage_outcome(pipeline, stage)';
+COMMENT ON COLUMN sales_kpi.deal_state.won IS 'true when won, false when lost, NULL while open (the boolean form the rate aggregates take)';
 COMMENT ON COLUMN sales_kpi.deal_state.closed_at IS 'When a won or lost deal closed (NULL while open)';
 COMMENT ON COLUMN sales_kpi.deal_state.probability IS 'Deal probability, else the stage default, else 1 for won and 0 for lost';
+COMMENT ON COLUMN sales_kpi.deal_state.forecast_category IS 'The deal''s own forecast category';
+COMMENT ON COLUMN sales_kpi.deal_state.close_date IS 'Expected (open) or actual (closed) close date';
 COMMENT ON COLUMN sales_kpi.deal_state.stalled IS 'Open and in its stage longer than the stage''s stalled_after_days';
 COMMENT ON COLUMN sales_kpi.deal_state.as_of IS 'The as-of day';
 COMMENT ON COLUMN sales_kpi.deal_state.as_of_end IS 'The end of the as-of day';

@@ -16,13 +16,14 @@ CROSS JOIN LATERAL (VALUES
     ('quota_attainment', s.quota_attainment::numeric)) AS v(kpi, value)
 WHERE s.period_end = s.as_of + 1
 UNION ALL
-SELECT 'rep', p.rep_id::text, NULL, v.kpi, v.value
+SELECT 'rep', p.rep_id, NULL, v.kpi, v.value
 FROM sales_kpi.pipeline p
 CROSS JOIN LATERAL (VALUES
     ('open_deals', p.open_deals::numeric), ('pipeline_value', p.pipeline_value),
     ('weighted_pipeline', p.weighted_pipeline), ('win_rate', p.win_rate::numeric),
     ('avg_deal_size', p.avg_deal_size), ('avg_sales_cycle_days', p.avg_sales_cycle_days),
     ('stalled_deals', p.stalled_deals::numeric), ('pipeline_velocity', p.pipeline_velocity)) AS v(kpi, value)
+WHERE p.pipeline IS NULL
 UNION ALL
 SELECT l.level, l.entity_id, NULL, v.kpi, v.value
 FROM sales_kpi.leaderboard l

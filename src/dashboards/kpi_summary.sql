@@ -43,7 +43,7 @@ closed AS (
     SELECT g.grain, @extschema@.fiscal_period_start(ds.closed_at, g.grain) AS period_start,
            sum(ds.amount) FILTER (WHERE ds.outcome = 'won') AS revenue,
            count(*) FILTER (WHERE ds.outcome = 'won') AS deals_won,
-           @extschema@.win_rate(ds.stage) AS win_rate,
+           @extschema@.win_rate(ds.won) AS win_rate,
            round(avg(ds.amount) FILTER (WHERE ds.outcome = 'won'), 2) AS avg_deal_size,
            round(@extschema@.acv(ds.amount, ds.contract_term) FILTER (WHERE ds.outcome = 'won'), 2) AS acv,
            round(@extschema@.clv(ds.customer_id, ds.amount, ds.closed_at) FILTER (WHERE ds.outcome = 'won'), 2) AS clv
@@ -53,7 +53,7 @@ closed AS (
 ),
 created AS (
     SELECT g.grain, @extschema@.fiscal_period_start(ds.created_at, g.grain) AS period_start,
-           @extschema@.conversion_rate(ds.stage) AS lead_conversion
+           @extschema@.conversion_rate(ds.won IS TRUE) AS lead_conversion
     FROM ds CROSS JOIN grains g
     GROUP BY 1, 2
 ),
@@ -76,11 +76,11 @@ hired AS (
 per_period AS (
     SELECT p.grain, p.period_start,
            (SELECT @extschema@.retention_rate(daterange(c.acquired_on, c.churned_on), daterange(p.period_start, p.period_end))
-              FROM sales_kpi.customers c WHERE c.acquired_on < p.period_end) AS customer_retention,
+              FROM sales_kpi.customers c WHERE c.acquired_on IS NULL OR c.acquired_on < p.period_end) AS customer_retention,
            (SELECT @extschema@.churn_rate(daterange(c.acquired_on, c.churned_on), daterange(p.period_start, p.period_end))
-              FROM sales_kpi.customers c WHERE c.acquired_on < p.period_end) AS customer_churn,
+              FROM sales_kpi.customers c WHERE c.acquired_on IS NULL OR c.acquired_on < p.period_end) AS customer_churn,
            (SELECT @extschema@.retention_rate(daterange(r.hired_on, r.left_on), daterange(p.period_start, p.period_end))
-              FROM sales_kpi.reps r WHERE r.hired_on < p.period_end) AS rep_retention,
+              FROM sales_kpi.reps r WHERE r.hired_on IS NULL OR r.hired_on < p.period_end) AS rep_retention,
            (SELECT count(*) FROM sales_kpi.reps r
              WHERE daterange(r.hired_on, r.left_on) @> (p.period_end - 1)) AS active_reps,
            (SELECT coalesce(sum(s.mrr), 0) FROM sales_kpi.subscriptions s

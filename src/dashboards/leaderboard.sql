@@ -10,7 +10,7 @@ WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
 reps AS (
     SELECT r.rep_id, r.name, coalesce(r.team, '(none)') AS team
     FROM sales_kpi.reps r CROSS JOIN f
-    WHERE r.hired_on <= f.as_of AND (r.left_on IS NULL OR r.left_on > f.quarter_start)
+    WHERE (r.hired_on IS NULL OR r.hired_on <= f.as_of) AND (r.left_on IS NULL OR r.left_on > f.quarter_start)
 ),
 deal_kpis AS (
     SELECT GROUPING(r.rep_id) = 1 AS is_team, r.rep_id, r.team,
@@ -46,7 +46,7 @@ per_entity AS (
     FROM deal_kpis k
 )
 SELECT CASE WHEN e.is_team THEN 'team' ELSE 'rep' END AS level,
-       CASE WHEN e.is_team THEN e.team ELSE e.rep_id::text END AS entity_id,
+       CASE WHEN e.is_team THEN e.team ELSE e.rep_id END AS entity_id,
        CASE WHEN e.is_team THEN e.team ELSE r.name END AS name,
        e.team,
        rank() OVER (PARTITION BY e.is_team

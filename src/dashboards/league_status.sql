@@ -33,7 +33,7 @@ totals AS (
            (SELECT sum(to_date) FROM quota) AS quota_to_date,
            (SELECT sum(full_year) FROM quota) AS quota_full_year
 )
-SELECT 'year_to_date'::text AS section, 1::bigint AS rank, NULL::bigint AS item_id,
+SELECT 'year_to_date'::text AS section, 1::bigint AS rank, NULL::text AS item_id,
        f.year_label || ' to date' AS label,
        t.won_revenue AS amount, round(t.quota_to_date, 2) AS target,
        @extschema@.quota_attainment(t.won_revenue, t.quota_to_date) AS attainment,
@@ -68,7 +68,7 @@ FROM (SELECT row_number() OVER (ORDER BY @extschema@.quota_attainment(coalesce(w
       FROM sales_kpi.reps r CROSS JOIN f
       LEFT JOIN rep_won w USING (rep_id)
       LEFT JOIN quota q USING (rep_id)
-      WHERE r.hired_on <= f.as_of AND (r.left_on IS NULL OR r.left_on > f.as_of)) x
+      WHERE (r.hired_on IS NULL OR r.hired_on <= f.as_of) AND (r.left_on IS NULL OR r.left_on > f.as_of)) x
 WHERE x.rank <= 10;
 COMMENT ON VIEW sales_kpi.league_status IS
     'League status (home) dashboard: year-to-date revenue and forecast against quota, largest open and won deals, top reps; one row per tile or list entry';

@@ -1,13 +1,13 @@
 -- Dashboard: Performance.  Won deals, won revenue, win rate and average deal
 -- size over the deals closed this fiscal year to date, by region (of the
--- rep), by customer segment and by product.  Missing values show as
--- '(none)'.
+-- rep), by customer segment, by product and by pipeline.  Missing values
+-- show as '(none)'.
 
 CREATE VIEW sales_kpi.performance WITH (security_invoker = true) AS
 WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
 closed AS (
     SELECT ds.*, coalesce(r.region, '(none)') AS region, coalesce(c.segment, '(none)') AS segment,
-           coalesce(p.name, '(none)') AS product
+           coalesce(p.name, '(none)') AS product, coalesce(ds.pipeline, '(none)') AS pipeline_id
     FROM sales_kpi.deal_state ds
     CROSS JOIN f
     JOIN sales_kpi.reps r USING (rep_id)
@@ -17,20 +17,21 @@ closed AS (
 )
 SELECT CASE WHEN GROUPING(region) = 0 THEN 'region'
             WHEN GROUPING(segment) = 0 THEN 'segment'
-            ELSE 'product' END AS dimension,
-       coalesce(region, segment, product) AS dimension_value,
+            WHEN GROUPING(product) = 0 THEN 'product'
+            ELSE 'pipeline' END AS dimension,
+       coalesce(region, segment, product, pipeline_id) AS dimension_value,
        count(*) FILTER (WHERE outcome = 'won') AS won_deals,
        coalesce(sum(amount) FILTER (WHERE outcome = 'won'), 0) AS won_revenue,
-       @extschema@.win_rate(stage) AS win_rate,
+       @extschema@.win_rate(won) AS win_rate,
        round(avg(amount) FILTER (WHERE outcome = 'won'), 2) AS avg_deal_size,
        (SELECT year_start FROM f) AS period_start,
        (SELECT as_of FROM f) AS as_of
 FROM closed
-GROUP BY GROUPING SETS ((region), (segment), (product));
+GROUP BY GROUPING SETS ((region), (segment), (product), (pipeline_id));
 COMMENT ON VIEW sales_kpi.performance IS
-    'Performance dashboard: won deals and win rate this fiscal year by region, customer segment and product';
-COMMENT ON COLUMN sales_kpi.performance.dimension IS 'region, segment or product';
-COMMENT ON COLUMN sales_kpi.performance.dimension_value IS 'The region, segment or product name; (none) when missing';
+    'Performance dashboard: won deals and win rate this fiscal year by region, customer segment, product and pipeline';
+COMMENT ON COLUMN sales_kpi.performance.dimension IS 'region, segment, product or pipeline';
+COMMENT ON COLUMN sales_kpi.performance.dimension_value IS 'The region, segment, product name or pipeline id; (none) when missing';
 COMMENT ON COLUMN sales_kpi.performance.won_deals IS 'Deals won this fiscal year';
 COMMENT ON COLUMN sales_kpi.performance.won_revenue IS 'Amount won this fiscal year';
 COMMENT ON COLUMN sales_kpi.performance.win_rate IS 'Won / (won + lost) this fiscal year';

@@ -1,36 +1,56 @@
--- Dashboard: Stage analysis.  Per stage, from the stage history up to the
--- end of the as-of day: visits (a deal entering the stage; a deal that comes
--- back counts again), distinct deals, deals in it now, visits that moved on,
--- visits that went straight to a lost stage, the average time in the stage
--- (open stages; a visit still in progress counts up to the as-of day), the
--- conversion to a later stage of the pipeline, and stalled deals in it now.
--- Stages are named as in the catalog when it has them.
+-- Dashboard: Stage analysis.  Per pipeline and stage, from the stage history
+-- (sales_kpi.deal_stage_history) up to the end of the as-of day: visits (a
+-- deal entering the stage; a deal that comes back counts again), distinct
+-- deals, deals in it now, visits that moved on, visits that went straight
+-- to a lost stage, the average time in the stage (open stages; a visit in
+-- progress counts up to the as-of day, and a visit ends when its deal was
+-- deleted), the conversion to a later stage of the pipeline, and stalled
+-- deals in it now.  Stages are keyed as the catalog names them, and labelled
+-- as it labels them.
 
 CREATE VIEW sales_kpi.stage_analysis WITH (security_invoker = true) AS
 WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
+ends AS (
+    -- when each deal's history ends (infinity while it exists)
+    SELECT h.deal_id, max(CASE WHEN upper_inf(h.valid) THEN 'infinity'::timestamptz ELSE upper(h.valid) END) AS last_end
+    FROM sales_kpi.deal_versions h CROSS JOIN f
+    WHERE lower(h.valid) < f.as_of_end
+    GROUP BY h.deal_id
+),
 h AS (
-    SELECT h.deal_id, h.stage, h.entered_at,
-           lead(h.stage) OVER w AS next_stage,
-           @extschema@.time_in_stage(h.entered_at, f.as_of_end) OVER w AS in_stage
-    FROM sales_kpi.deal_stage_history h CROSS JOIN f
+    SELECT h.deal_id, h.pipeline, h.stage, h.entered_at,
+           lead(h.stage) OVER w AS next_stage, lead(h.pipeline) OVER w AS next_pipeline,
+           coalesce(lead(h.entered_at) OVER w, least(e.last_end, f.as_of_end)) - h.entered_at AS in_stage,
+           lead(h.entered_at) OVER w IS NULL AND e.last_end >= f.as_of_end AS current
+    FROM sales_kpi.deal_stage_history h
+    JOIN ends e ON e.deal_id = h.deal_id
+    CROSS JOIN f
     WHERE h.entered_at < f.as_of_end
     WINDOW w AS (PARTITION BY h.deal_id ORDER BY h.entered_at)
 ),
 v AS (
-    SELECT coalesce(s.name, h.stage) AS stage, s.pipeline_order, s.stalled_after_days,
-           h.deal_id, h.in_stage, h.next_stage,
-           @extschema@.stage_outcome(h.stage) AS outcome,
-           @extschema@.stage_outcome(h.next_stage) AS next_outcome,
-           ns.pipeline_order AS next_order
+    SELECT h.pipeline,
+           coalesce(sp.name, sa.name, h.stage) AS stage,
+           coalesce(sp.label, sa.label, sp.name, sa.name, h.stage) AS label,
+           coalesce(sp.pipeline_order, sa.pipeline_order) AS pipeline_order,
+           coalesce(sp.stalled_after_days, sa.stalled_after_days) AS stalled_after_days,
+           h.deal_id, h.in_stage, h.next_stage, h.current,
+           @extschema@.stage_outcome(h.pipeline, h.stage) AS outcome,
+           @extschema@.stage_outcome(h.next_pipeline, h.next_stage) AS next_outcome,
+           coalesce(np.pipeline_order, na.pipeline_order) AS next_order
     FROM h
-    LEFT JOIN sales_kpi.stages s ON @extschema@.stage_normalize(s.name) = @extschema@.stage_normalize(h.stage)
-    LEFT JOIN sales_kpi.stages ns ON @extschema@.stage_normalize(ns.name) = @extschema@.stage_normalize(h.next_stage)
+    LEFT JOIN sales_kpi.stages sp ON sp.pipeline = h.pipeline AND sp.normalized = @extschema@.stage_normalize(h.stage)
+    LEFT JOIN sales_kpi.stages sa ON sa.pipeline IS NULL AND sa.normalized = @extschema@.stage_normalize(h.stage)
+    LEFT JOIN sales_kpi.stages np ON np.pipeline = h.next_pipeline AND np.normalized = @extschema@.stage_normalize(h.next_stage)
+    LEFT JOIN sales_kpi.stages na ON na.pipeline IS NULL AND na.normalized = @extschema@.stage_normalize(h.next_stage)
 )
-SELECT v.stage,
+SELECT v.pipeline,
+       v.stage,
+       min(v.label) AS label,
        min(v.pipeline_order) AS pipeline_order,
        count(*) AS entered,
        count(DISTINCT v.deal_id) AS deals_entered,
-       count(*) FILTER (WHERE v.next_stage IS NULL) AS in_stage_now,
+       count(*) FILTER (WHERE v.current) AS in_stage_now,
        count(*) FILTER (WHERE v.next_stage IS NOT NULL) AS moved_on,
        count(*) FILTER (WHERE v.next_outcome = 'lost') AS lost_from_stage,
        justify_hours(avg(v.in_stage) FILTER (WHERE v.outcome = 'open')) AS avg_time_in_stage,
@@ -39,14 +59,16 @@ SELECT v.stage,
        (count(*) FILTER (WHERE v.next_stage IS NOT NULL AND v.next_outcome <> 'lost'
                            AND (v.next_order > v.pipeline_order OR v.next_order IS NULL OR v.pipeline_order IS NULL)))::float8
            / nullif(count(*), 0) AS conversion_to_next,
-       count(*) FILTER (WHERE v.next_stage IS NULL AND v.outcome = 'open' AND v.stalled_after_days IS NOT NULL
+       count(*) FILTER (WHERE v.current AND v.outcome = 'open' AND v.stalled_after_days IS NOT NULL
                           AND v.in_stage > v.stalled_after_days * interval '1 day') AS stalled_deals,
        (SELECT as_of FROM f) AS as_of
 FROM v
-GROUP BY v.stage;
+GROUP BY v.pipeline, v.stage;
 COMMENT ON VIEW sales_kpi.stage_analysis IS
-    'Stage analysis dashboard: per stage, deals entered, in it now, moved on, lost from it, time in stage, conversion to a later stage, stalled';
-COMMENT ON COLUMN sales_kpi.stage_analysis.stage IS 'Stage (catalog name when catalogued)';
+    'Stage analysis dashboard: per pipeline and stage, deals entered, in it now, moved on, lost from it, time in stage, conversion to a later stage, stalled';
+COMMENT ON COLUMN sales_kpi.stage_analysis.pipeline IS 'Pipeline (NULL in a single-pipeline CRM)';
+COMMENT ON COLUMN sales_kpi.stage_analysis.stage IS 'Stage (the catalog''s name when catalogued, else as recorded)';
+COMMENT ON COLUMN sales_kpi.stage_analysis.label IS 'The stage''s label in the catalog, else its name';
 COMMENT ON COLUMN sales_kpi.stage_analysis.pipeline_order IS 'Position in the pipeline (catalog)';
 COMMENT ON COLUMN sales_kpi.stage_analysis.entered IS 'Times a deal entered the stage';
 COMMENT ON COLUMN sales_kpi.stage_analysis.deals_entered IS 'Distinct deals that entered the stage';

@@ -27,7 +27,7 @@ SELECT r.rep_id,
 FROM sales_kpi.reps r
 CROSS JOIN f
 LEFT JOIN a ON a.rep_id = r.rep_id
-WHERE r.hired_on <= f.as_of AND (r.left_on IS NULL OR r.left_on > f.quarter_start)
+WHERE (r.hired_on IS NULL OR r.hired_on <= f.as_of) AND (r.left_on IS NULL OR r.left_on > f.quarter_start)
 GROUP BY r.rep_id, r.name, r.team, f.quarter_start, f.as_of;
 COMMENT ON VIEW sales_kpi.team_activity IS
     'Team activity dashboard: per rep, tasks, calls, emails and meetings this fiscal quarter, and overdue tasks';

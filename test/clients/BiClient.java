@@ -120,14 +120,14 @@ public class BiClient {
 
         /* 5. The KPI aggregate on the analyst's own table, as a prepared statement. */
         try (Connection c = DriverManager.getConnection(url, args[2], "")) {
-            Map<Integer, Double> reference = new TreeMap<>();
+            Map<String, Double> reference = new TreeMap<>();
             try (Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery(
                      "SELECT rep_id, count(*) FILTER (WHERE stage IN ('Closed Won', 'Won'))::float8"
                      + " / nullif(count(*) FILTER (WHERE stage IN ('Closed Won', 'Won', 'Closed Lost', 'Lost')), 0)"
                      + " FROM deals GROUP BY rep_id")) {
                 while (rs.next())
-                    reference.put(rs.getInt(1), rs.getObject(2) == null ? null : rs.getDouble(2));
+                    reference.put(rs.getString(1), rs.getObject(2) == null ? null : rs.getDouble(2));
             }
 
             try (PreparedStatement ps = c.prepareStatement(
@@ -135,10 +135,10 @@ public class BiClient {
                 /* server-side prepared from the first execution */
                 ps.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(1);
                 for (int run = 1; run <= 3; run++) {
-                    Map<Integer, Double> got = new TreeMap<>();
+                    Map<String, Double> got = new TreeMap<>();
                     try (ResultSet rs = ps.executeQuery()) {
                         while (rs.next())
-                            got.put(rs.getInt(1), rs.getObject(2) == null ? null : rs.getDouble(2));
+                            got.put(rs.getString(1), rs.getObject(2) == null ? null : rs.getDouble(2));
                     }
                     check(!got.isEmpty() && got.equals(reference),
                           "prepared SELECT rep_id, win_rate(stage) FROM deals GROUP BY rep_id, execution " + run

@@ -1,7 +1,7 @@
 -- pgTAP: the extension's functions and aggregates, their signatures, return
 -- types, volatility, strictness, parallel safety and comments.
 BEGIN;
-SELECT plan(57);
+SELECT plan(96);
 
 -- Aggregates and their return types.
 SELECT is_aggregate('public', f, a, f || '(' || array_to_string(a, ', ') || ') is an aggregate')
@@ -12,7 +12,10 @@ FROM (VALUES ('win_rate', ARRAY['text']), ('win_rate', ARRAY['boolean']),
              ('avg_time_in_pipeline', ARRAY['timestamp with time zone', 'timestamp with time zone', 'timestamp with time zone']),
              ('sales_cycle_length', ARRAY['timestamp with time zone', 'timestamp with time zone']),
              ('avg_ramp_time', ARRAY['timestamp with time zone', 'timestamp with time zone']),
-             ('clv', ARRAY['bigint', 'numeric', 'timestamp with time zone'])) AS v(f, a);
+             ('clv', ARRAY['bigint', 'numeric', 'timestamp with time zone']),
+             ('clv', ARRAY['text', 'numeric', 'timestamp with time zone']),
+             ('win_rate', ARRAY['text', 'text']), ('conversion_rate', ARRAY['text', 'text']),
+             ('pipeline_velocity', ARRAY['text', 'text', 'numeric', 'timestamp with time zone', 'timestamp with time zone'])) AS v(f, a);
 
 SELECT function_returns('public', f, a, r, f || '(' || array_to_string(a, ', ') || ') returns ' || r)
 FROM (VALUES ('win_rate', ARRAY['text'], 'double precision'),
@@ -26,12 +29,21 @@ FROM (VALUES ('win_rate', ARRAY['text'], 'double precision'),
              ('avg_ramp_time', ARRAY['timestamp with time zone', 'timestamp with time zone'], 'interval'),
              ('clv', ARRAY['bigint', 'numeric', 'timestamp with time zone'], 'numeric'),
              ('clv', ARRAY['numeric', 'numeric', 'numeric'], 'numeric'),
+             ('clv', ARRAY['text', 'numeric', 'timestamp with time zone'], 'numeric'),
+             ('win_rate', ARRAY['text', 'text'], 'double precision'),
+             ('conversion_rate', ARRAY['text', 'text'], 'double precision'),
+             ('pipeline_velocity', ARRAY['text', 'text', 'numeric', 'timestamp with time zone', 'timestamp with time zone'], 'numeric'),
              ('stage_outcome', ARRAY['text'], 'text'),
+             ('stage_outcome', ARRAY['text', 'text'], 'text'),
              ('stage_normalize', ARRAY['text'], 'text')) AS v(f, a, r);
 
 -- Scalar functions: volatility and strictness as they truly are.
 SELECT volatility_is('public', 'stage_outcome', ARRAY['text'], 'stable',
                      'stage_outcome reads the catalog: STABLE');
+SELECT volatility_is('public', 'stage_outcome', ARRAY['text', 'text'], 'stable',
+                     'stage_outcome(pipeline, stage) reads the catalog: STABLE');
+SELECT isnt_strict('public', 'stage_outcome', ARRAY['text', 'text'],
+                   'stage_outcome(pipeline, stage) is not STRICT (a NULL pipeline classifies by name)');
 SELECT volatility_is('public', 'stage_normalize', ARRAY['text'], 'immutable',
                      'stage_normalize is IMMUTABLE (usable in the catalog''s unique index)');
 SELECT volatility_is('public', 'clv', ARRAY['numeric', 'numeric', 'numeric'], 'immutable',
@@ -49,7 +61,10 @@ FROM (VALUES ('outcome_count_trans', ARRAY['internal', 'text'], 'stable'),
              ('pipeline2_trans', ARRAY['internal', 'timestamp with time zone', 'timestamp with time zone'], 'stable'),
              ('pipeline3_trans', ARRAY['internal', 'timestamp with time zone', 'timestamp with time zone', 'timestamp with time zone'], 'immutable'),
              ('cycle_trans', ARRAY['internal', 'timestamp with time zone', 'timestamp with time zone'], 'immutable'),
-             ('clv_trans', ARRAY['internal', 'bigint', 'numeric', 'timestamp with time zone'], 'immutable')) AS v(f, a, v);
+             ('clv_trans', ARRAY['internal', 'bigint', 'numeric', 'timestamp with time zone'], 'immutable'),
+             ('clv_text_trans', ARRAY['internal', 'text', 'numeric', 'timestamp with time zone'], 'immutable'),
+             ('outcome_count_pair_trans', ARRAY['internal', 'text', 'text'], 'stable'),
+             ('velocity_pair_trans', ARRAY['internal', 'text', 'text', 'numeric', 'timestamp with time zone', 'timestamp with time zone'], 'stable')) AS v(f, a, v);
 
 -- The stage catalog invalidates its cached copies on every change.
 SELECT has_trigger('sales_kpi', 'stages', 'stages_changed', 'sales_kpi.stages has its invalidation trigger');
@@ -64,19 +79,24 @@ SELECT is_empty($$
     AND (a.aggtransspace <> 32 OR a.aggmtransspace <> 32) $$,
   'the duration aggregates declare SSPACE 32, the size of their state');
 
--- Every function of the extension is PARALLEL SAFE and commented.
+-- Every function of the extension is PARALLEL SAFE and commented, but for
+-- those that write (refresh, scheduling) and the trigger functions, which
+-- are VOLATILE and PARALLEL UNSAFE.
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sales_kpi'
-  WHERE p.proparallel <> 's'
+  WHERE p.proparallel <> 's' AND p.prorettype <> 'trigger'::regtype
     AND p.oid NOT IN ('sales_kpi.refresh_dashboards()'::regprocedure, 'sales_kpi.schedule_refresh(text)'::regprocedure,
-                      'sales_kpi.unschedule_refresh()'::regprocedure, 'sales_kpi.stage_catalog_changed()'::regprocedure) $$,
+                      'sales_kpi.unschedule_refresh()'::regprocedure) $$,
   'every function and aggregate is PARALLEL SAFE, but for the refresh, scheduling and trigger functions');
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
-  WHERE p.oid IN ('sales_kpi.refresh_dashboards()'::regprocedure, 'sales_kpi.schedule_refresh(text)'::regprocedure,
-                  'sales_kpi.unschedule_refresh()'::regprocedure, 'sales_kpi.stage_catalog_changed()'::regprocedure)
+  JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+  JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sales_kpi'
+  WHERE (p.prorettype = 'trigger'::regtype
+         OR p.oid IN ('sales_kpi.refresh_dashboards()'::regprocedure, 'sales_kpi.schedule_refresh(text)'::regprocedure,
+                      'sales_kpi.unschedule_refresh()'::regprocedure))
     AND (p.proparallel <> 'u' OR p.provolatile <> 'v') $$,
   'the refresh, scheduling and trigger functions, which write or invalidate, are VOLATILE and PARALLEL UNSAFE');
 SELECT is_empty($$
@@ -103,21 +123,49 @@ SELECT results_eq($$
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = a.aggfnoid AND d.deptype = 'e'
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sales_kpi'
   WHERE a.aggminvtransfn = 0 ORDER BY 1 $$,
-  $$ VALUES ('clv(bigint,numeric,timestamp with time zone)') $$,
+  $$ VALUES ('clv(bigint,numeric,timestamp with time zone)'), ('clv(text,numeric,timestamp with time zone)') $$,
   'every aggregate but clv (whose min/max state cannot be un-added) has an inverse for sliding frames');
 
 -- The stage catalog.
 SELECT has_table('sales_kpi', 'stages', 'the stage catalog exists');
 SELECT col_type_is('sales_kpi', 'stages', c, t, 'stages.' || c || ' is ' || t)
-FROM (VALUES ('name', 'text'), ('pipeline_order', 'integer'), ('default_probability', 'numeric'),
-             ('is_closed', 'boolean'), ('is_won', 'boolean'), ('stalled_after_days', 'integer')) AS v(c, t);
-SELECT col_is_pk('sales_kpi', 'stages', 'name', 'stages is keyed by name');
+FROM (VALUES ('pipeline', 'text'), ('name', 'text'), ('label', 'text'), ('pipeline_order', 'integer'),
+             ('default_probability', 'numeric'), ('is_closed', 'boolean'), ('is_won', 'boolean'),
+             ('stalled_after_days', 'integer'), ('normalized', 'text')) AS v(c, t);
+SELECT index_is_unique('sales_kpi', 'stages', 'stages_pipeline_normalized_name',
+                       'stages is keyed by pipeline and normalised name');
 SELECT ok(EXISTS (SELECT 1 FROM pg_extension
                   WHERE extname = 'sales_kpi' AND 'sales_kpi.stages'::regclass = ANY (extconfig)),
           'the stage catalog is dumped by pg_dump (pg_extension_config_dump)');
 SELECT table_privs_are('sales_kpi', 'stages', 'public', ARRAY['SELECT'],
                        'everyone may read the catalog (the aggregates read it)');
 SELECT ok(obj_description('sales_kpi.stages'::regclass, 'pg_class') IS NOT NULL, 'the catalog has a comment');
+
+-- The model's keys are the CRM's ids, as text.
+SELECT col_type_is('sales_kpi', t, c, 'text', t || '.' || c || ' is text')
+FROM (VALUES ('reps', 'rep_id'), ('reps', 'manager_id'), ('customers', 'customer_id'),
+             ('customers', 'referred_by_rep_id'), ('products', 'product_id'), ('deals', 'deal_id'),
+             ('deals', 'rep_id'), ('deals', 'customer_id'), ('deals', 'product_id'), ('deals', 'pipeline'),
+             ('deal_history', 'deal_id'), ('activities', 'activity_id'), ('activities', 'deal_id'),
+             ('quotas', 'rep_id'), ('subscriptions', 'customer_id'), ('leads', 'lead_id')) AS v(t, c);
+
+-- The history: every column of a deal, a validity range, kept by triggers
+-- on the deals and checked by a trigger of its own; pg_dump carries it.
+SELECT has_table('sales_kpi', 'deal_history', 'the deal history exists');
+SELECT col_type_is('sales_kpi', 'deal_history', 'valid', 'tstzrange', 'deal_history.valid is a tstzrange');
+SELECT is_empty($$
+  SELECT a.attname FROM pg_attribute a
+  WHERE a.attrelid = 'sales_kpi.deals'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+    AND NOT EXISTS (SELECT 1 FROM pg_attribute h WHERE h.attrelid = 'sales_kpi.deal_history'::regclass
+                    AND h.attname = a.attname AND h.atttypid = a.atttypid) $$,
+  'deal_history has every column of deals, with its type');
+SELECT triggers_are('sales_kpi', 'deals', ARRAY['deals_inserted', 'deals_updated', 'deals_deleted', 'deals_truncated'],
+                    'deals keep their history through four triggers');
+SELECT triggers_are('sales_kpi', 'deal_history', ARRAY['deal_history_inserted', 'deal_history_updated', 'deal_history_deleted'],
+                    'deal_history checks and derives its versions through three triggers');
+SELECT ok(EXISTS (SELECT 1 FROM pg_extension
+                  WHERE extname = 'sales_kpi' AND 'sales_kpi.deal_history'::regclass = ANY (extconfig)),
+          'the deal history is dumped by pg_dump');
 
 -- The README query works verbatim with the default search_path.
 CREATE TEMP TABLE deals (rep_id int, stage text);

@@ -3,22 +3,22 @@
 -- interval plus a numeric days column, periods date), the materialized
 -- twins and their unique keys, comments, and the refresh functions.
 BEGIN;
-SELECT plan(140);
+SELECT plan(143);
 
 CREATE TEMP TABLE expected_columns (view_name text, col text, type text, pos serial);
 INSERT INTO expected_columns (view_name, col, type) VALUES
-  ('league_status', 'section', 'text'), ('league_status', 'rank', 'bigint'), ('league_status', 'item_id', 'bigint'),
+  ('league_status', 'section', 'text'), ('league_status', 'rank', 'bigint'), ('league_status', 'item_id', 'text'),
   ('league_status', 'label', 'text'), ('league_status', 'amount', 'numeric'), ('league_status', 'target', 'numeric'),
   ('league_status', 'attainment', 'double precision'), ('league_status', 'period_start', 'date'),
   ('league_status', 'as_of', 'date'),
-  ('pipeline', 'rep_id', 'bigint'), ('pipeline', 'rep_name', 'text'), ('pipeline', 'team', 'text'),
-  ('pipeline', 'region', 'text'), ('pipeline', 'open_deals', 'bigint'), ('pipeline', 'pipeline_value', 'numeric'),
+  ('pipeline', 'rep_id', 'text'), ('pipeline', 'rep_name', 'text'), ('pipeline', 'team', 'text'),
+  ('pipeline', 'region', 'text'), ('pipeline', 'pipeline', 'text'), ('pipeline', 'open_deals', 'bigint'), ('pipeline', 'pipeline_value', 'numeric'),
   ('pipeline', 'weighted_pipeline', 'numeric'), ('pipeline', 'win_rate', 'double precision'),
   ('pipeline', 'avg_deal_size', 'numeric'), ('pipeline', 'avg_sales_cycle', 'interval'),
   ('pipeline', 'avg_sales_cycle_days', 'numeric'), ('pipeline', 'avg_time_in_pipeline', 'interval'),
   ('pipeline', 'avg_time_in_pipeline_days', 'numeric'), ('pipeline', 'stalled_deals', 'bigint'),
   ('pipeline', 'pipeline_velocity', 'numeric'), ('pipeline', 'as_of', 'date'),
-  ('team_activity', 'rep_id', 'bigint'), ('team_activity', 'rep_name', 'text'), ('team_activity', 'team', 'text'),
+  ('team_activity', 'rep_id', 'text'), ('team_activity', 'rep_name', 'text'), ('team_activity', 'team', 'text'),
   ('team_activity', 'tasks_total', 'bigint'), ('team_activity', 'tasks_completed', 'bigint'),
   ('team_activity', 'tasks_overdue', 'bigint'), ('team_activity', 'calls', 'bigint'),
   ('team_activity', 'emails', 'bigint'), ('team_activity', 'meetings', 'bigint'),
@@ -28,7 +28,8 @@ INSERT INTO expected_columns (view_name, col, type) VALUES
   ('performance', 'won_deals', 'bigint'), ('performance', 'won_revenue', 'numeric'),
   ('performance', 'win_rate', 'double precision'), ('performance', 'avg_deal_size', 'numeric'),
   ('performance', 'period_start', 'date'), ('performance', 'as_of', 'date'),
-  ('stage_analysis', 'stage', 'text'), ('stage_analysis', 'pipeline_order', 'integer'),
+  ('stage_analysis', 'pipeline', 'text'), ('stage_analysis', 'stage', 'text'), ('stage_analysis', 'label', 'text'),
+  ('stage_analysis', 'pipeline_order', 'integer'),
   ('stage_analysis', 'entered', 'bigint'), ('stage_analysis', 'deals_entered', 'bigint'),
   ('stage_analysis', 'in_stage_now', 'bigint'), ('stage_analysis', 'moved_on', 'bigint'),
   ('stage_analysis', 'lost_from_stage', 'bigint'), ('stage_analysis', 'avg_time_in_stage', 'interval'),
@@ -63,7 +64,7 @@ FROM (SELECT DISTINCT view_name AS v FROM expected_columns) x ORDER BY v;
 SELECT columns_are('sales_kpi', view_name, array_agg(col ORDER BY pos),
                    'sales_kpi.' || view_name || ' has exactly its documented columns')
 FROM expected_columns GROUP BY view_name ORDER BY view_name;
--- 106 columns: the type of each.
+-- 109 columns: the type of each.
 SELECT col_type_is('sales_kpi', view_name, col, type, 'sales_kpi.' || view_name || '.' || col || ' is ' || type)
 FROM expected_columns ORDER BY pos;
 
