@@ -293,6 +293,20 @@ SELECT deal_id, rep_id, customer_id, product_id, pipeline, name, stage, amount, 
        forecast_category, close_date, created_at, closed_at, contract_term
 FROM sales_kpi.deal_history WHERE upper_inf(valid);
 
+-- Leads: one deal in three came from a lead, converted on the day the deal
+-- was created; as many leads again never converted (open or disqualified).
+INSERT INTO sales_kpi.leads (lead_id, rep_id, name, source, status, created_at, converted_on, converted_deal_id)
+SELECT pg_temp.demo_id('00Q', d.n, :'crm'), d.rep_id, 'Lead ' || d.n,
+       (ARRAY['Web', 'Referral', 'Event', 'Partner'])[1 + d.n % 4], 'Converted',
+       d.created_at - (1 + d.n % 20) * interval '1 day', (d.created_at AT TIME ZONE 'UTC')::date, d.deal_id
+FROM demo_deals d WHERE d.n % 3 = 0
+UNION ALL
+SELECT pg_temp.demo_id('00Q', :deals + d.n, :'crm'), d.rep_id, 'Lead ' || (:deals + d.n),
+       (ARRAY['Web', 'Referral', 'Event', 'Partner'])[1 + d.n % 4],
+       CASE WHEN d.n % 2 = 0 THEN 'Open' ELSE 'Disqualified' END,
+       d.created_at - (1 + d.n % 30) * interval '1 day', NULL, NULL
+FROM demo_deals d WHERE d.n % 3 = 1;
+
 -- Activities: up to six per deal while it is open; tasks are due 1-14 days
 -- after they are created, and one in five is never completed.
 INSERT INTO sales_kpi.activities (activity_id, rep_id, deal_id, kind, subject, created_at, due_at, completed_at)

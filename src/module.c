@@ -11,6 +11,11 @@
  *	    DateStyle says; parsed once, when set, into the setting's extra, so
  *	    a session and a cron job with different DateStyles read the same day,
  *	    and anything else is refused by SET (22007).
+ *	  sales_kpi.sync_lookback (seconds, default 10min)
+ *	    how far before its watermark a connector sync reads a source table
+ *	    again, so that rows a connector commits late (with a _fivetran_synced
+ *	    older than rows already read) are still read; sales_kpi.sync_lookback()
+ *	    gives it to the syncs as an interval.
  *
  *	  A value set before the library was loaded (PGOPTIONS, ALTER ROLE ...
  *	  SET, a SET in a session that has not used the extension yet) is a
@@ -30,6 +35,7 @@
 #include "utils/datetime.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 PG_MODULE_MAGIC;
 
@@ -37,6 +43,7 @@ void		_PG_init(void);
 
 static int	fiscal_year_start_month = 1;
 static char *as_of_string = NULL;
+static int	sync_lookback_seconds = 600;
 
 /* The parsed sales_kpi.as_of (the setting's extra). */
 typedef struct AsOfDay
@@ -50,6 +57,7 @@ static AsOfDay as_of_day = {true, 0};
 /* Placeholders PostgreSQL discarded at load, until the setting is set again. */
 static char *rejected_start_month = NULL;
 static char *rejected_as_of = NULL;
+static char *rejected_sync_lookback = NULL;
 
 /*
  * Parse a day written YYYY-MM-DD (surrounding white space allowed), the
@@ -116,6 +124,12 @@ assign_as_of(const char *newval, void *extra)
 }
 
 static void
+assign_sync_lookback(int newval, void *extra)
+{
+	rejected_sync_lookback = NULL;
+}
+
+static void
 assign_start_month(int newval, void *extra)
 {
 	rejected_start_month = NULL;
@@ -135,7 +149,9 @@ define_settings(void)
 {
 	char	   *start_month = placeholder_value("sales_kpi.fiscal_year_start_month");
 	char	   *as_of = placeholder_value("sales_kpi.as_of");
+	char	   *lookback = placeholder_value("sales_kpi.sync_lookback");
 	int			month;
+	int			seconds;
 	DateADT		day;
 
 	DefineCustomIntVariable("sales_kpi.fiscal_year_start_month",
@@ -158,6 +174,17 @@ define_settings(void)
 							   check_as_of, assign_as_of, NULL);
 	if (as_of != NULL && as_of[0] != '\0' && !parse_iso_day(as_of, &day))
 		rejected_as_of = as_of;
+
+	DefineCustomIntVariable("sales_kpi.sync_lookback",
+							"How far before its watermark a connector sync reads a source table again.",
+							"Rows a connector commits late, synced before rows already read, are read if at most this late.",
+							&sync_lookback_seconds,
+							600, 0, 7 * 86400,
+							PGC_USERSET, GUC_UNIT_S,
+							NULL, assign_sync_lookback, NULL);
+	if (lookback != NULL &&
+		!(parse_int(lookback, &seconds, GUC_UNIT_S, NULL) && seconds >= 0 && seconds <= 7 * 86400))
+		rejected_sync_lookback = lookback;
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("sales_kpi");
@@ -205,4 +232,23 @@ setting_as_of_day(DateADT *day)
 		return false;
 	*day = as_of_day.day;
 	return true;
+}
+
+/* sales_kpi.sync_lookback() -> interval: the setting, or an error if rejected at load. */
+PG_FUNCTION_INFO_V1(sync_lookback);
+Datum
+sync_lookback(PG_FUNCTION_ARGS)
+{
+	Interval   *result;
+
+	if (unlikely(rejected_sync_lookback != NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for parameter \"sales_kpi.sync_lookback\": \"%s\"",
+						rejected_sync_lookback),
+				 errdetail("The value was set before sales_kpi was loaded and is not a duration from 0 to 7 days."),
+				 errhint("SET sales_kpi.sync_lookback to a duration such as '10min'.")));
+	result = palloc0(sizeof(Interval));
+	result->time = (int64) sync_lookback_seconds * USECS_PER_SEC;
+	PG_RETURN_INTERVAL_P(result);
 }
