@@ -21,7 +21,7 @@ SQL_PARTS   = src/sales_kpi.sql src/stage_catalog.sql src/rates.sql src/duration
               src/model.sql src/history.sql $(addprefix src/dashboards/,$(DASHBOARDS)) src/refresh.sql \
               $(addprefix src/sync/,$(SYNCS))
 # Connector syncs: what they share, then one file per source.
-SYNCS       = common.sql salesforce.sql
+SYNCS       = common.sql salesforce.sql hubspot.sql
 DASHBOARDS  = 00_deal_state.sql league_status.sql pipeline.sql team_activity.sql performance.sql \
               stage_analysis.sql leaderboard.sql kpi_summary.sql kpi_alerts.sql
 DATA_built  = sales_kpi--$(EXTVERSION).sql

@@ -529,7 +529,8 @@ COMMENT ON FUNCTION sales_kpi.sync_stage_flags(regclass, boolean) IS
     'Keeps the stage catalog''s outcome flags as the staged deals of a sync carry them (majority per stage; only for new stages unless update_existing); adds new stages';
 
 -- Write the staged deals of a sync to the model.  staged: one row per deal
--- read (deal_id, the mapped columns, is_closed, is_won, deleted, rule);
+-- read (deal_id, the mapped columns, is_closed, is_won, closed_time (when
+-- the source has a close time, else NULL), deleted, rule);
 -- versions: their History Mode versions (since, until, active, is_deleted
 -- and the mapped columns), which replace the deals' recorded history; a
 -- deal without versions is written to sales_kpi.deals and its triggers
@@ -616,8 +617,8 @@ BEGIN
         LEFT JOIN sales_kpi.deals d ON d.deal_id = v.deal_id $q$;
 
     -- The current rows: a deal's last version when it has versions, else its
-    -- staged row (closed at the start of its close date, or at its creation
-    -- when that is later).
+    -- staged row (closed at its close time, else the start of its close
+    -- date, or at its creation when that is later).
     DROP TABLE IF EXISTS pg_temp.sync_current_deals;
     EXECUTE format($q$
         CREATE TEMP TABLE sync_current_deals ON COMMIT DROP AS
@@ -627,7 +628,8 @@ BEGIN
                o.pipeline, o.name, o.stage, o.amount, o.probability, o.forecast_category, o.close_date, o.created_at,
                coalesce(last.closed_at,
                         CASE WHEN o.is_closed AND last.deal_id IS NULL
-                             THEN greatest((o.close_date::timestamp AT TIME ZONE 'UTC'), o.created_at) END) AS closed_at
+                             THEN greatest(coalesce(o.closed_time, o.close_date::timestamp AT TIME ZONE 'UTC'),
+                                           o.created_at) END) AS closed_at
         FROM %1$s o
         LEFT JOIN (SELECT DISTINCT ON (v.deal_id) v.deal_id, v.closed_at FROM pg_temp.sync_model_versions v
                    ORDER BY v.deal_id, lower(v.valid) DESC) last ON last.deal_id = o.deal_id

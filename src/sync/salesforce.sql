@@ -303,7 +303,8 @@ BEGIN
         CREATE TEMP TABLE sync_opps ON COMMIT DROP AS
         SELECT i.deal_id AS source_key, i.deal_id, o.rep_id, o.customer_id, p.product_id, NULL::text AS pipeline,
                o.name, o.stage,
-               o.amount, o.probability, o.forecast_category, o.close_date, o.created_at, o.is_closed, o.is_won,
+               o.amount, o.probability, o.forecast_category, o.close_date, NULL::timestamptz AS closed_time,
+               o.created_at, o.is_closed, o.is_won,
                o.deal_id IS NULL OR o.is_deleted AS deleted, NULL::text AS rule
         FROM pg_temp.sync_opp_ids i
         LEFT JOIN (
@@ -389,7 +390,7 @@ BEGIN
     RETURN QUERY SELECT 'stages'::text,
                         (SELECT count(*) FROM pg_temp.sync_stage_result WHERE change = 'inserted'),
                         (SELECT count(*) FROM pg_temp.sync_stage_result WHERE change = 'updated'), 0::bigint, qs;
-    UPDATE pg_temp.sync_opps o SET rule = 'is_closed/is_won disagree with the other deals in stage ' || quote_literal(o.stage)
+    UPDATE pg_temp.sync_opps o SET rule = 'is_closed/is_won disagree with the catalog''s flags for stage ' || quote_literal(o.stage)
     WHERE o.rule IS NULL AND NOT o.deleted
       AND @extschema@.stage_outcome(NULL, o.stage)
           <> CASE WHEN o.is_won THEN 'won' WHEN o.is_closed THEN 'lost' ELSE 'open' END;

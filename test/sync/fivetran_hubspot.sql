@@ -3,6 +3,8 @@
 -- the schema named by the psql variable :schema.  Standard properties the
 -- fixture leaves out but the sync reads when present are marked where they
 -- are added.
+CREATE SCHEMA :"schema";
+
 CREATE TABLE :"schema".company (
     id bigint,
     is_deleted boolean,
@@ -24,7 +26,9 @@ CREATE TABLE :"schema".deal_company (
     company_id bigint,
     deal_id bigint,
     type_id bigint,
-    category text
+    category text,
+    -- a column the connector adds to every table, left out of the fixture
+    _fivetran_synced timestamp with time zone
 );
 
 CREATE TABLE :"schema".deal (

@@ -4,6 +4,8 @@
 -- adds _fivetran_start, _fivetran_end and _fivetran_active (here on
 -- opportunity_history, the versions of opportunity).  Two additions are
 -- marked where they are made.
+CREATE SCHEMA :"schema";
+
 CREATE TABLE :"schema".account (
     _fivetran_synced timestamp with time zone,
     account_number text,

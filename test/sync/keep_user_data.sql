@@ -4,7 +4,7 @@
 -- left_on, first contact and login (and, from HubSpot, team and manager);
 -- a customer's churn and referrer (and, from HubSpot, segment); a product's
 -- list price; the stages' stall thresholds; quotas, subscriptions, spend,
--- market size and targets.
+-- market size and targets; and, from HubSpot, the leads.
 \set ON_ERROR_STOP on
 DROP SCHEMA IF EXISTS keep CASCADE;
 CREATE SCHEMA keep;
@@ -17,3 +17,4 @@ CREATE TABLE keep.subscriptions AS SELECT * FROM sales_kpi.subscriptions;
 CREATE TABLE keep.marketing_spend AS SELECT * FROM sales_kpi.marketing_spend;
 CREATE TABLE keep.market_size AS SELECT * FROM sales_kpi.market_size;
 CREATE TABLE keep.kpi_targets AS SELECT * FROM sales_kpi.kpi_targets;
+CREATE TABLE keep.leads AS SELECT * FROM sales_kpi.leads;

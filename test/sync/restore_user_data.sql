@@ -18,5 +18,6 @@ INSERT INTO sales_kpi.subscriptions SELECT * FROM keep.subscriptions;
 INSERT INTO sales_kpi.marketing_spend SELECT * FROM keep.marketing_spend;
 INSERT INTO sales_kpi.market_size SELECT * FROM keep.market_size;
 INSERT INTO sales_kpi.kpi_targets SELECT * FROM keep.kpi_targets;
+INSERT INTO sales_kpi.leads SELECT * FROM keep.leads WHERE :'crm' = 'hubspot';
 COMMIT;
 ANALYZE sales_kpi.reps, sales_kpi.customers, sales_kpi.deals, sales_kpi.deal_history, sales_kpi.activities;
