@@ -89,11 +89,12 @@ WHERE k.kind = 'kpi' AND k.kpi <> 'floor'
 ORDER BY k.form, k.kpi;
 
 -- Memory of a clv() state over 1,000,000 distinct customers (one purchase
--- each, one group): the peak memory HashAggregate reports for clv() less
--- what it reports for count(*) over the same rows.
+-- each, one group), with bigint ids and with 18-character text ids (as
+-- Salesforce writes them): the peak memory HashAggregate reports for clv()
+-- less what it reports for count(*) over the same rows.
 CREATE TEMP TABLE bench_clv_customers AS
-SELECT 1 AS g, i::bigint AS customer_id, (100 + i % 900)::numeric AS amount,
-       timestamptz '2024-01-01' + i * interval '1 minute' AS purchased_at
+SELECT 1 AS g, i::bigint AS customer_id, '001A' || lpad(i::text, 14, '0') AS customer_key,
+       (100 + i % 900)::numeric AS amount, timestamptz '2024-01-01' + i * interval '1 minute' AS purchased_at
 FROM generate_series(1, 1000000) AS i;
 ANALYZE bench_clv_customers;
 CREATE FUNCTION pg_temp.hash_agg_kb(q text) RETURNS bigint
@@ -107,7 +108,12 @@ BEGIN
   RETURN (plan -> 0 -> 'Plan' ->> 'Peak Memory Usage')::bigint;
 END $$;
 CREATE TEMP TABLE bench_clv_memory AS
-SELECT 1000000 AS customers,
+SELECT 'bigint ids' AS ids, 1000000 AS customers,
        round((k.kb - c.kb) * 1024 / 1000000.0, 1) AS bytes_per_customer
 FROM (SELECT pg_temp.hash_agg_kb('SELECT g, clv(customer_id, amount, purchased_at) FROM bench_clv_customers GROUP BY g') AS kb) k,
+     (SELECT pg_temp.hash_agg_kb('SELECT g, count(*) FROM bench_clv_customers GROUP BY g') AS kb) c
+UNION ALL
+SELECT '18-byte text ids', 1000000,
+       round((k.kb - c.kb) * 1024 / 1000000.0, 1)
+FROM (SELECT pg_temp.hash_agg_kb('SELECT g, clv(customer_key, amount, purchased_at) FROM bench_clv_customers GROUP BY g') AS kb) k,
      (SELECT pg_temp.hash_agg_kb('SELECT g, count(*) FROM bench_clv_customers GROUP BY g') AS kb) c;

@@ -155,7 +155,17 @@ DECLARE
              THEN format('EXISTS (SELECT FROM old_rows o WHERE o.deal_id = n.deal_id AND (%s) IS DISTINCT FROM (%s))',
                          'o.' || replace(columns, ', ', ', o.'), 'n.' || replace(columns, ', ', ', n.'))
              ELSE 'false' END);
+    bulk boolean;
 BEGIN
+    -- A statement that wrote many deals computes the changed ones once, into
+    -- a temporary table with statistics, for the three statements below.
+    EXECUTE 'SELECT count(*) > 1000 FROM new_rows' INTO bulk;
+    IF bulk THEN
+        DROP TABLE IF EXISTS pg_temp.deals_changed;
+        EXECUTE 'CREATE TEMP TABLE deals_changed AS WITH ' || changed || ' SELECT * FROM changed';
+        ANALYZE pg_temp.deals_changed;
+        changed := 'changed AS (SELECT * FROM pg_temp.deals_changed)';
+    END IF;
     IF TG_OP = 'UPDATE' THEN
         EXECUTE 'WITH ' || changed || format($q$
             INSERT INTO sales_kpi.deal_history (deal_id, valid, %1$s, stage_entered_at)
@@ -180,6 +190,9 @@ BEGIN
                              FROM sales_kpi.deal_history h WHERE h.deal_id = c.deal_id),
                             c.created_at) AS since) v $q$,
         columns, 'c.' || replace(columns, ', ', ', c.'));
+    IF bulk THEN
+        DROP TABLE pg_temp.deals_changed;
+    END IF;
     RETURN NULL;
 END
 $$;

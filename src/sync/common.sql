@@ -119,6 +119,26 @@ $$;
 COMMENT ON FUNCTION sales_kpi.sync_require(text, name, text, text[]) IS
     'Checks that a connector schema has a table and the columns a sync needs; an error (42P01 or 42703) naming what is missing';
 
+-- The condition matching a source table's key column to a text id of the
+-- model: the id is cast to the column's type (not the column to text), so
+-- the connector's index on the key serves the lookup.
+CREATE FUNCTION sales_kpi.sync_match(source_schema name, tbl text, col text, alias text, id_expr text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('%I.%I = %s', alias, col,
+                  CASE WHEN t IS NULL OR t IN ('text', 'character varying') THEN id_expr
+                       ELSE format('(%s)::%s', id_expr, t) END)
+    FROM (SELECT (SELECT format_type(a.atttypid, NULL)
+                  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+                  JOIN pg_namespace n ON n.oid = c.relnamespace
+                  WHERE n.nspname = source_schema AND c.relname = tbl AND a.attname = col
+                    AND a.attnum > 0 AND NOT a.attisdropped) AS t) x
+$$;
+COMMENT ON FUNCTION sales_kpi.sync_match(name, text, text, text, text) IS
+    'SQL matching alias.col of a connector table to a text id, the id cast to the column''s type';
+
 -- An expression reading a column of a source table as a type, or NULL of
 -- that type when the connector did not land the column.  Connector times
 -- are UTC: a timestamp without time zone is read as UTC, and the date of an
@@ -572,7 +592,11 @@ BEGIN
         ), starts AS (
             SELECT k.*,
                    k.is_closed AND NOT coalesce(lag(k.is_closed) OVER w AND lag(k.hi) OVER w = k.lo, false)
-                     AS closes
+                     AS closes,
+                   -- as deal_history_changed() derives it (computed here, the
+                   -- trigger has nothing left to write)
+                   lag(k.stage) OVER w IS DISTINCT FROM k.stage OR lag(k.pipeline) OVER w IS DISTINCT FROM k.pipeline
+                   OR lag(k.hi) OVER w IS DISTINCT FROM k.lo AS enters
             FROM kept k
             WINDOW w AS (PARTITION BY k.deal_id ORDER BY k.lo)
         )
@@ -583,7 +607,8 @@ BEGIN
                s.stage, s.amount, s.probability, s.forecast_category, s.close_date, s.created_at,
                CASE WHEN s.is_closed
                     THEN max(CASE WHEN s.closes THEN s.lo END) OVER (PARTITION BY s.deal_id ORDER BY s.lo) END
-                 AS closed_at
+                 AS closed_at,
+               max(CASE WHEN s.enters THEN s.lo END) OVER (PARTITION BY s.deal_id ORDER BY s.lo) AS stage_entered_at
         FROM starts s JOIN %2$s o ON o.deal_id = s.deal_id $q$, versions, staged);
     ANALYZE pg_temp.sync_model_versions;
 
@@ -592,29 +617,32 @@ BEGIN
     -- alone).
     DROP TABLE IF EXISTS pg_temp.sync_history_changed;
     CREATE TEMP TABLE sync_history_changed ON COMMIT DROP AS
-    WITH v AS (
-        SELECT v.deal_id, v.valid, v.rep_id, v.customer_id, v.product_id, v.pipeline, v.name, v.stage, v.amount,
-               v.probability, v.forecast_category, v.close_date, v.created_at, v.closed_at
-        FROM pg_temp.sync_model_versions v
-    ), h AS (
-        SELECT h.deal_id, h.valid, h.rep_id, h.customer_id, h.product_id, h.pipeline, h.name, h.stage, h.amount,
-               h.probability, h.forecast_category, h.close_date, h.created_at, h.closed_at
-        FROM sales_kpi.deal_history h
-        WHERE h.deal_id IN (SELECT v.deal_id FROM pg_temp.sync_model_versions v)
-    )
-    SELECT DISTINCT x.deal_id FROM ((TABLE v EXCEPT TABLE h) UNION ALL (TABLE h EXCEPT TABLE v)) x;
+    SELECT DISTINCT coalesce(v.deal_id, h.deal_id) AS deal_id
+    FROM pg_temp.sync_model_versions v
+    FULL JOIN (SELECT h.* FROM sales_kpi.deal_history h
+               WHERE h.deal_id IN (SELECT x.deal_id FROM pg_temp.sync_model_versions x)) h
+           ON h.deal_id = v.deal_id AND lower(h.valid) = lower(v.valid)
+    WHERE v.deal_id IS NULL OR h.deal_id IS NULL
+       OR (v.valid, v.rep_id, v.customer_id, v.product_id, v.pipeline, v.name, v.stage, v.amount, v.probability,
+           v.forecast_category, v.close_date, v.created_at, v.closed_at)
+          IS DISTINCT FROM
+          (h.valid, h.rep_id, h.customer_id, h.product_id, h.pipeline, h.name, h.stage, h.amount, h.probability,
+           h.forecast_category, h.close_date, h.created_at, h.closed_at);
     EXECUTE $q$
         DELETE FROM sales_kpi.deal_history h
         WHERE h.deal_id IN (SELECT c.deal_id FROM pg_temp.sync_history_changed c) $q$;
     EXECUTE $q$
         INSERT INTO sales_kpi.deal_history (deal_id, valid, rep_id, customer_id, product_id, pipeline, name, stage,
                                             amount, probability, forecast_category, close_date, created_at,
-                                            closed_at, contract_term)
+                                            closed_at, contract_term, stage_entered_at)
         SELECT v.deal_id, v.valid, v.rep_id, v.customer_id, v.product_id, v.pipeline, v.name, v.stage, v.amount,
-               v.probability, v.forecast_category, v.close_date, v.created_at, v.closed_at, d.contract_term
+               v.probability, v.forecast_category, v.close_date, v.created_at, v.closed_at, d.contract_term,
+               v.stage_entered_at
         FROM pg_temp.sync_model_versions v
         JOIN pg_temp.sync_history_changed c ON c.deal_id = v.deal_id
         LEFT JOIN sales_kpi.deals d ON d.deal_id = v.deal_id $q$;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    PERFORM sales_kpi.sync_analyze('sales_kpi.deal_history', n);
 
     -- The current rows: a deal's last version when it has versions, else its
     -- staged row (closed at its close time, else the start of its close
@@ -661,7 +689,6 @@ BEGIN
 
     GET DIAGNOSTICS n = ROW_COUNT;
     PERFORM sales_kpi.sync_analyze('sales_kpi.deals', n);
-    PERFORM sales_kpi.sync_analyze('sales_kpi.deal_history', n);
     -- Deleted deals leave (their history, if any, stays).
     EXECUTE format($q$
         WITH gone AS (
@@ -737,3 +764,59 @@ END
 $$;
 COMMENT ON FUNCTION sales_kpi.sync_write_activities(text, name, text, regclass) IS
     'Checks, quarantines and writes a sync''s staged activities; one row of counts';
+
+-- The indexes that make an incremental sync read only what changed: on
+-- _fivetran_synced of each table the sync reads, and on the deal key of the
+-- tables it reads per deal.  A connector creates its tables' primary keys
+-- but no index on _fivetran_synced, so without these each sync scans every
+-- source table whole.  Runs as the caller (who must own the tables);
+-- creates only what no index already leads with; returns what it created.
+CREATE FUNCTION sales_kpi.sync_create_indexes(source_schema name, kind text)
+RETURNS TABLE (source_table text, indexed_column text, index_name name)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    wanted text[];
+    pair text[];
+    idx name;
+BEGIN
+    PERFORM sales_kpi.sync_schema(source_schema);
+    wanted := CASE kind
+        WHEN 'salesforce' THEN ARRAY[
+            ['user', '_fivetran_synced'], ['user_role', '_fivetran_synced'], ['account', '_fivetran_synced'],
+            ['product_2', '_fivetran_synced'], ['opportunity', '_fivetran_synced'], ['opportunity', 'id'],
+            ['opportunity_history', '_fivetran_synced'], ['opportunity_history', 'id'],
+            ['opportunity_line_item', '_fivetran_synced'], ['opportunity_line_item', 'opportunity_id'],
+            ['task', '_fivetran_synced'], ['event', '_fivetran_synced'], ['lead', '_fivetran_synced']]
+        WHEN 'hubspot' THEN ARRAY[
+            ['owner', '_fivetran_synced'], ['company', '_fivetran_synced'], ['deal', '_fivetran_synced'],
+            ['deal', 'deal_id'], ['deal_company', '_fivetran_synced'], ['deal_company', 'deal_id'],
+            ['deal_property_history', '_fivetran_synced'], ['deal_property_history', 'deal_id'],
+            ['deal_stage', '_fivetran_synced'], ['deal_stage', 'deal_id'], ['merged_deal', '_fivetran_synced'],
+            ['engagement', 'id'], ['engagement_deal', '_fivetran_synced'], ['engagement_deal', 'engagement_id'],
+            ['engagement_call', '_fivetran_synced'], ['engagement_email', '_fivetran_synced'],
+            ['engagement_meeting', '_fivetran_synced'], ['engagement_task', '_fivetran_synced']]
+        END;
+    IF wanted IS NULL THEN
+        RAISE EXCEPTION 'unknown sync kind "%"', kind
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass ''salesforce'' or ''hubspot''.';
+    END IF;
+    FOREACH pair SLICE 1 IN ARRAY wanted LOOP
+        CONTINUE WHEN NOT sales_kpi.sync_has(source_schema, pair[1], pair[2]);
+        -- an index whose first column it is already serves
+        CONTINUE WHEN EXISTS (
+            SELECT FROM pg_index i
+            JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
+            WHERE n.nspname = source_schema AND c.relname = pair[1] AND a.attname = pair[2] AND i.indpred IS NULL);
+        idx := left(pair[1] || '_' || trim(LEADING '_' FROM pair[2]) || '_sales_kpi', 63);
+        EXECUTE format('CREATE INDEX %I ON %I.%I (%I)', idx, source_schema, pair[1], pair[2]);
+        source_table := pair[1]; indexed_column := pair[2]; index_name := idx;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.sync_create_indexes(name, text) IS
+    'Creates the indexes on a connector schema that let an incremental sync read only what changed (run as the tables'' owner); returns those it created';

@@ -311,9 +311,9 @@ BEGIN
     -- Each deal's company: the primary association, else the first.
     company_sql := CASE WHEN sales_kpi.sync_has(s, 'deal_company', 'company_id') THEN format(
         'SELECT DISTINCT ON (c.deal_id) c.deal_id::text AS deal_id, c.company_id::text AS customer_id
-         FROM %I.deal_company c JOIN pg_temp.sync_deal_ids i ON i.deal_id = c.deal_id::text
+         FROM %I.deal_company c JOIN pg_temp.sync_deal_ids i ON %s
          WHERE c.company_id IS NOT NULL
-         ORDER BY c.deal_id, %s, c.company_id', s,
+         ORDER BY c.deal_id, %s, c.company_id', s, sales_kpi.sync_match(s, 'deal_company', 'deal_id', 'c', 'i.deal_id'),
         CASE WHEN sales_kpi.sync_has(s, 'deal_company', 'type_id') THEN 'c.type_id = 5 DESC' ELSE '1' END)
         ELSE 'SELECT NULL::text AS deal_id, NULL::text AS customer_id WHERE false' END;
     merged := CASE WHEN sales_kpi.sync_has(s, 'merged_deal', 'merged_deal_id')
@@ -336,7 +336,7 @@ BEGIN
                    sales_kpi.sync_forecast_category(%3$s) AS forecast_category,
                    %4$s AS close_date, %5$s AS closed_time, %6$s AS created_at, s._fivetran_synced AS synced,
                    coalesce(s.is_deleted::boolean, false) OR coalesce(%7$s, false) OR %8$s AS is_deleted
-            FROM %9$I.deal s JOIN pg_temp.sync_deal_ids i ON i.deal_id = s.deal_id::text
+            FROM %9$I.deal s JOIN pg_temp.sync_deal_ids i ON %11$s
             ORDER BY s.deal_id, s._fivetran_synced DESC) o ON o.deal_id = i.deal_id
         LEFT JOIN (%10$s) co ON co.deal_id = i.deal_id $q$,
         sales_kpi.sync_col(s, 'deal', 'property_dealname', 'text'),
@@ -345,7 +345,8 @@ BEGIN
         sales_kpi.sync_col(s, 'deal', 'property_closedate', 'date'),
         sales_kpi.sync_col(s, 'deal', 'property_closedate', 'timestamptz'),
         sales_kpi.sync_col(s, 'deal', 'property_createdate', 'timestamptz'),
-        sales_kpi.sync_col(s, 'deal', '_fivetran_deleted', 'boolean'), merged, s, company_sql);
+        sales_kpi.sync_col(s, 'deal', '_fivetran_deleted', 'boolean'), merged, s, company_sql,
+        sales_kpi.sync_match(s, 'deal', 'deal_id', 's', 'i.deal_id'));
     ANALYZE pg_temp.sync_deals;
     -- Outcome by the deal's stage; a stage its pipeline does not list is a rule broken.
     UPDATE pg_temp.sync_deals o
@@ -374,17 +375,19 @@ BEGIN
             EXECUTE format($q$
                 INSERT INTO pg_temp.sync_deal_changes
                 SELECT s.deal_id::text, %1$s, s.name::text, s.value::text
-                FROM %2$I.deal_property_history s JOIN pg_temp.sync_deal_ids i ON i.deal_id = s.deal_id::text
+                FROM %2$I.deal_property_history s JOIN pg_temp.sync_deal_ids i ON %3$s
                 WHERE s.name IN ('dealstage', 'pipeline', 'amount', 'closedate', 'hubspot_owner_id', 'dealname',
                                  'hs_forecast_category', 'hs_forecast_probability') $q$,
-                sales_kpi.sync_col(s, 'deal_property_history', 'timestamp', 'timestamptz'), s);
+                sales_kpi.sync_col(s, 'deal_property_history', 'timestamp', 'timestamptz'), s,
+                sales_kpi.sync_match(s, 'deal_property_history', 'deal_id', 's', 'i.deal_id'));
         END IF;
         IF stage_history THEN
             EXECUTE format($q$
                 INSERT INTO pg_temp.sync_deal_changes
                 SELECT s.deal_id::text, %1$s, 'dealstage', s.value::text
-                FROM %2$I.deal_stage s JOIN pg_temp.sync_deal_ids i ON i.deal_id = s.deal_id::text $q$,
-                sales_kpi.sync_col(s, 'deal_stage', 'date_entered', 'timestamptz'), s);
+                FROM %2$I.deal_stage s JOIN pg_temp.sync_deal_ids i ON %3$s $q$,
+                sales_kpi.sync_col(s, 'deal_stage', 'date_entered', 'timestamptz'), s,
+                sales_kpi.sync_match(s, 'deal_stage', 'deal_id', 's', 'i.deal_id'));
         END IF;
         ANALYZE pg_temp.sync_deal_changes;
         -- The running value of each property: the latest (time, value) by a

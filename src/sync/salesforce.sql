@@ -286,13 +286,14 @@ BEGIN
         EXECUTE format($q$
             INSERT INTO pg_temp.sync_opp_products
             SELECT DISTINCT ON (s.opportunity_id) s.opportunity_id::text, s.product_2_id::text
-            FROM %1$I.opportunity_line_item s JOIN pg_temp.sync_opp_ids i ON i.deal_id = s.opportunity_id::text
+            FROM %1$I.opportunity_line_item s JOIN pg_temp.sync_opp_ids i ON %5$s
             WHERE NOT coalesce(%2$s, false) AND coalesce(%3$s, true) AND s.product_2_id IS NOT NULL
             ORDER BY s.opportunity_id, %4$s DESC NULLS LAST, s.product_2_id $q$,
             s, sales_kpi.sync_col(s, 'opportunity_line_item', 'is_deleted', 'boolean'),
             CASE WHEN sales_kpi.sync_has(s, 'opportunity_line_item', '_fivetran_active')
                  THEN 's._fivetran_active' ELSE 'true' END,
-            sales_kpi.sync_col(s, 'opportunity_line_item', 'total_price', 'numeric'));
+            sales_kpi.sync_col(s, 'opportunity_line_item', 'total_price', 'numeric'),
+            sales_kpi.sync_match(s, 'opportunity_line_item', 'opportunity_id', 's', 'i.deal_id'));
     END IF;
 
     -- The deals' current rows (a deal deleted or without an active row is
@@ -314,7 +315,7 @@ BEGIN
                    sales_kpi.sync_forecast_category(%3$s) AS forecast_category,
                    %4$s AS close_date, %5$s AS created_at, s.is_closed::boolean AS is_closed,
                    s.is_won::boolean AS is_won, coalesce(s.is_deleted::boolean, false) AS is_deleted
-            FROM %6$I.opportunity s JOIN pg_temp.sync_opp_ids i ON i.deal_id = s.id::text
+            FROM %6$I.opportunity s JOIN pg_temp.sync_opp_ids i ON %8$s
             WHERE coalesce(%7$s, true)
             ORDER BY s.id, s._fivetran_synced DESC) o ON o.deal_id = i.deal_id
         LEFT JOIN pg_temp.sync_opp_products p ON p.deal_id = i.deal_id $q$,
@@ -322,7 +323,8 @@ BEGIN
         sales_kpi.sync_col(s, 'opportunity', 'probability', 'numeric'),
         sales_kpi.sync_col(s, 'opportunity', 'forecast_category', 'text'),
         sales_kpi.sync_col(s, 'opportunity', 'close_date', 'date'),
-        sales_kpi.sync_col(s, 'opportunity', 'created_date', 'timestamptz'), s, active);
+        sales_kpi.sync_col(s, 'opportunity', 'created_date', 'timestamptz'), s, active,
+        sales_kpi.sync_match(s, 'opportunity', 'id', 's', 'i.deal_id'));
     ANALYZE pg_temp.sync_opps;
     PERFORM sales_kpi.sync_check_deals('pg_temp.sync_opps');
 
@@ -340,7 +342,7 @@ BEGIN
             SELECT s.id::text, %1$s, %2$s, s._fivetran_active::boolean, s.owner_id::text, s.account_id::text, NULL,
                    %3$s, s.stage_name::text, s.amount::numeric, %4$s / 100, sales_kpi.sync_forecast_category(%5$s),
                    %6$s, %7$s, s.is_closed::boolean, s.is_won::boolean, coalesce(%8$s, false), NULL
-            FROM %9$I.opportunity_history s JOIN pg_temp.sync_opp_ids i ON i.deal_id = s.id::text $q$,
+            FROM %9$I.opportunity_history s JOIN pg_temp.sync_opp_ids i ON %10$s $q$,
             sales_kpi.sync_col(s, 'opportunity_history', '_fivetran_start', 'timestamptz'),
             sales_kpi.sync_col(s, 'opportunity_history', '_fivetran_end', 'timestamptz'),
             sales_kpi.sync_col(s, 'opportunity_history', 'name', 'text'),
@@ -348,7 +350,8 @@ BEGIN
             sales_kpi.sync_col(s, 'opportunity_history', 'forecast_category', 'text'),
             sales_kpi.sync_col(s, 'opportunity_history', 'close_date', 'date'),
             sales_kpi.sync_col(s, 'opportunity_history', 'created_date', 'timestamptz'),
-            sales_kpi.sync_col(s, 'opportunity_history', 'is_deleted', 'boolean'), s);
+            sales_kpi.sync_col(s, 'opportunity_history', 'is_deleted', 'boolean'), s,
+            sales_kpi.sync_match(s, 'opportunity_history', 'id', 's', 'i.deal_id'));
         ANALYZE pg_temp.sync_opp_versions;
         -- A deal with a dirty version is dirty as a whole.
         PERFORM sales_kpi.sync_check_deals('pg_temp.sync_opp_versions', true);
