@@ -29,7 +29,7 @@ DATA_built  = sales_kpi--$(EXTVERSION).sql
 REGRESS     = stage_outcome win_rate conversion_rate time_in_pipeline \
               sales_cycle_length ramp_time clv acv pipeline_velocity retention \
               window_functions scalars fiscal settings errors differential parallel combine \
-              history \
+              history sync \
               dashboards dashboard_security
 REGRESS_OPTS = --inputdir=. --load-extension=sales_kpi
 # Isolation tests (specs/*.spec): behaviour across concurrent sessions.

@@ -55,7 +55,7 @@ SELECT pg_catalog.pg_extension_config_dump('sales_kpi.quarantine', '');
 -- The source schema must exist; its OID.
 CREATE FUNCTION sales_kpi.sync_schema(source_schema name)
 RETURNS oid
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -75,7 +75,7 @@ COMMENT ON FUNCTION sales_kpi.sync_schema(name) IS 'The OID of a connector schem
 -- Whether a table (and, when given, a column of it) exists in the schema.
 CREATE FUNCTION sales_kpi.sync_has(source_schema name, tbl text, col text DEFAULT NULL)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT EXISTS (
@@ -91,7 +91,7 @@ COMMENT ON FUNCTION sales_kpi.sync_has(name, text, text) IS
 -- A required table and its required columns; an error naming what is missing.
 CREATE FUNCTION sales_kpi.sync_require(source text, source_schema name, tbl text, cols text[])
 RETURNS void
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -101,7 +101,11 @@ BEGIN
         RAISE EXCEPTION 'table %.% is missing', quote_ident(source_schema), quote_ident(tbl)
             USING ERRCODE = 'undefined_table',
                   DETAIL = format('The %s sync reads it: it holds %s.', source,
-                                  CASE WHEN tbl IN ('opportunity', 'deal') THEN 'the deals' ELSE 'the reps' END),
+                                  CASE WHEN tbl IN ('opportunity', 'deal') THEN 'the deals'
+                                       WHEN tbl IN ('user', 'owner') THEN 'the reps'
+                                       WHEN tbl IN ('deal_pipeline', 'deal_pipeline_stage')
+                                           THEN 'the pipelines and their stages'
+                                       ELSE 'the history of the deals' END),
                   HINT = format('Select the table %s in the connector, or pass the schema it lands in.', tbl);
     END IF;
     SELECT array_agg(c ORDER BY o) INTO missing
@@ -124,7 +128,7 @@ COMMENT ON FUNCTION sales_kpi.sync_require(text, name, text, text[]) IS
 -- the connector's index on the key serves the lookup.
 CREATE FUNCTION sales_kpi.sync_match(source_schema name, tbl text, col text, alias text, id_expr text)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT format('%I.%I = %s', alias, col,
@@ -145,7 +149,7 @@ COMMENT ON FUNCTION sales_kpi.sync_match(name, text, text, text, text) IS
 -- instant is its UTC date, whatever the session's TimeZone.
 CREATE FUNCTION sales_kpi.sync_col(source_schema name, tbl text, col text, typ text, alias text DEFAULT 's')
 RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -215,7 +219,7 @@ COMMENT ON FUNCTION sales_kpi.sync_begin(name, text[]) IS
 -- the first sync.
 CREATE FUNCTION sales_kpi.sync_unread(source text, source_schema name, tbl text, alias text DEFAULT 's')
 RETURNS text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -299,13 +303,18 @@ BEGIN
         INSERT INTO sales_kpi.quarantine AS q (source, source_schema, source_table, source_key, rule, row_data,
                                                quarantined_at, last_seen_at)
         SELECT DISTINCT ON (s.source_key) %1$L, %2$L, %3$L, s.source_key, s.rule,
-               coalesce(to_jsonb(r), jsonb_build_object(%5$L, s.source_key)), now(), now()
-        FROM %4$s s LEFT JOIN %2$I.%3$I r ON r.%5$I::text = s.source_key
+               coalesce(%6$s, jsonb_build_object(%5$L, s.source_key)), now(), now()
+        FROM %4$s s %7$s
         WHERE s.rule IS NOT NULL
-        ORDER BY s.source_key, %6$s
+        ORDER BY s.source_key, %8$s
         ON CONFLICT (source, source_schema, source_table, source_key) DO UPDATE
             SET rule = EXCLUDED.rule, row_data = EXCLUDED.row_data, last_seen_at = EXCLUDED.last_seen_at $q$,
         source, source_schema, tbl, staged, key_col,
+        CASE WHEN sales_kpi.sync_has(source_schema, tbl, key_col) THEN 'to_jsonb(r)' ELSE 'NULL::jsonb' END,
+        CASE WHEN sales_kpi.sync_has(source_schema, tbl, key_col)
+             THEN format('LEFT JOIN %I.%I r ON %s', source_schema, tbl,
+                         sales_kpi.sync_match(source_schema, tbl, key_col, 'r', 's.source_key'))
+             ELSE '' END,
         CASE WHEN sales_kpi.sync_has(source_schema, tbl, '_fivetran_synced')
              THEN 'r._fivetran_synced DESC NULLS LAST' ELSE 's.rule' END);
     GET DIAGNOSTICS n = ROW_COUNT;
@@ -324,7 +333,7 @@ COMMENT ON FUNCTION sales_kpi.sync_quarantine(text, name, text, text, regclass) 
 -- The keys of a source table in quarantine: every sync retries them.
 CREATE FUNCTION sales_kpi.sync_quarantined(source text, source_schema name, tbl text)
 RETURNS SETOF text
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT q.source_key FROM sales_kpi.quarantine q
@@ -499,11 +508,14 @@ $$;
 COMMENT ON FUNCTION sales_kpi.sync_stage_catalog(text, name, text, text, regclass) IS
     'Writes the stages of a source''s stage table to the stage catalog (all but stalled_after_days); quarantines the dirty ones';
 
--- The stage catalog follows the source's flags: for each (pipeline, stage)
--- of the staged deals, the outcome most of them carry (ties: the catalog's
--- own, else open) is written to the catalog, a new stage added after the
--- pipeline's last.
-CREATE FUNCTION sales_kpi.sync_stage_flags(staged regclass, update_existing boolean DEFAULT true)
+-- A stage the catalog does not have yet is added with the outcome most of
+-- the staged deals in it carry (ties: open), after the pipeline's last
+-- stage.  A stage the catalog has keeps its flags: a sync reads only the
+-- deals that changed, whose flags say nothing of the others (a deal whose
+-- flags disagree with its stage's is dirty); the source's stage table, or
+-- the user, changes them.  Each stage added is noted in
+-- pg_temp.sync_stage_result.
+CREATE FUNCTION sales_kpi.sync_stage_flags(staged regclass)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -516,37 +528,32 @@ BEGIN
                    count(*) FILTER (WHERE o.is_closed AND NOT o.is_won) AS lost,
                    count(*) FILTER (WHERE NOT coalesce(o.is_closed, false)) AS open
             FROM %1$s o
-            WHERE o.rule IS NULL AND NOT o.deleted AND o.stage IS NOT NULL AND o.stage <> ''
+            WHERE o.rule IS NULL AND NOT o.deleted AND o.stage IS NOT NULL AND @extschema@.stage_normalize(o.stage) <> ''
+              AND NOT EXISTS (SELECT FROM sales_kpi.stages s
+                              WHERE s.pipeline IS NOT DISTINCT FROM o.pipeline
+                                AND s.normalized = @extschema@.stage_normalize(o.stage))
             GROUP BY 1, 2
         ), flags AS (
             SELECT v.*, CASE WHEN v.won > v.lost AND v.won > v.open THEN 'won'
                              WHEN v.lost > v.won AND v.lost > v.open THEN 'lost'
-                             WHEN v.open > v.won AND v.open > v.lost THEN 'open' END AS outcome
+                             ELSE 'open' END AS outcome
             FROM votes v
-        ), updated AS (
-            UPDATE sales_kpi.stages s SET is_closed = f.outcome <> 'open', is_won = f.outcome = 'won'
-            FROM flags f
-            WHERE %2$L AND s.pipeline IS NOT DISTINCT FROM f.pipeline AND s.normalized = f.normalized
-              AND f.outcome IS NOT NULL
-              AND (s.is_closed, s.is_won) IS DISTINCT FROM (f.outcome <> 'open', f.outcome = 'won')
-            RETURNING 'updated'::text AS change
         ), inserted AS (
-        INSERT INTO sales_kpi.stages (pipeline, name, pipeline_order, is_closed, is_won)
-        SELECT f.pipeline, f.stage,
-               coalesce((SELECT max(s.pipeline_order) FROM sales_kpi.stages s
-                         WHERE s.pipeline IS NOT DISTINCT FROM f.pipeline), 0)
-                 + row_number() OVER (PARTITION BY f.pipeline ORDER BY f.outcome <> 'open', f.outcome = 'lost', f.stage),
-               coalesce(f.outcome, 'open') <> 'open', coalesce(f.outcome, 'open') = 'won'
-        FROM flags f
-        WHERE NOT EXISTS (SELECT FROM sales_kpi.stages s
-                          WHERE s.pipeline IS NOT DISTINCT FROM f.pipeline AND s.normalized = f.normalized)
-        RETURNING 'inserted'::text AS change)
-        INSERT INTO pg_temp.sync_stage_result SELECT change FROM updated UNION ALL SELECT change FROM inserted $q$,
-        staged, update_existing);
+            INSERT INTO sales_kpi.stages (pipeline, name, pipeline_order, is_closed, is_won)
+            SELECT f.pipeline, f.stage,
+                   coalesce((SELECT max(s.pipeline_order) FROM sales_kpi.stages s
+                             WHERE s.pipeline IS NOT DISTINCT FROM f.pipeline), 0)
+                     + row_number() OVER (PARTITION BY f.pipeline
+                                          ORDER BY f.outcome <> 'open', f.outcome = 'lost', f.stage),
+                   f.outcome <> 'open', f.outcome = 'won'
+            FROM flags f
+            RETURNING 'inserted'::text AS change)
+        INSERT INTO pg_temp.sync_stage_result SELECT change FROM inserted $q$,
+        staged);
 END
 $$;
-COMMENT ON FUNCTION sales_kpi.sync_stage_flags(regclass, boolean) IS
-    'Keeps the stage catalog''s outcome flags as the staged deals of a sync carry them (majority per stage; only for new stages unless update_existing); adds new stages';
+COMMENT ON FUNCTION sales_kpi.sync_stage_flags(regclass) IS
+    'Adds the stages a sync''s staged deals are in and the catalog lacks, with the outcome most of them carry';
 
 -- Write the staged deals of a sync to the model.  staged: one row per deal
 -- read (deal_id, the mapped columns, is_closed, is_won, closed_time (when
@@ -820,3 +827,44 @@ END
 $$;
 COMMENT ON FUNCTION sales_kpi.sync_create_indexes(name, text) IS
     'Creates the indexes on a connector schema that let an incremental sync read only what changed (run as the tables'' owner); returns those it created';
+
+-- The sync's parts write the model and the sync's own tables: only the
+-- extension's owner (and whom it grants) runs them, or a sync.  What stays
+-- open: sync_lookback(), sync_forecast_category(), sync_create_indexes()
+-- (which runs with the caller's rights on the caller's tables).
+REVOKE ALL ON FUNCTION sales_kpi.sync_schema(name), sales_kpi.sync_has(name, text, text),
+                       sales_kpi.sync_require(text, name, text, text[]),
+                       sales_kpi.sync_match(name, text, text, text, text),
+                       sales_kpi.sync_col(name, text, text, text, text), sales_kpi.sync_begin(name, text[]),
+                       sales_kpi.sync_unread(text, name, text, text), sales_kpi.sync_read(text, bigint),
+                       sales_kpi.sync_end(text, name), sales_kpi.sync_analyze(regclass, bigint),
+                       sales_kpi.sync_quarantine(text, name, text, text, regclass),
+                       sales_kpi.sync_quarantined(text, name, text),
+                       sales_kpi.schedule_sync(name, text, text), sales_kpi.unschedule_sync(name, text),
+                       sales_kpi.sync_check_deals(regclass, boolean), sales_kpi.sync_stage_start(),
+                       sales_kpi.sync_stage_catalog(text, name, text, text, regclass),
+                       sales_kpi.sync_stage_flags(regclass), sales_kpi.sync_write_deals(regclass, regclass),
+                       sales_kpi.sync_write_activities(text, name, text, regclass)
+    FROM PUBLIC;
+
+-- Monitoring: per connector schema, when it was last synced, how far its
+-- newest row is, how many rows the last sync read and how many source rows
+-- wait in quarantine.
+CREATE VIEW sales_kpi.sync_status WITH (security_invoker = true) AS
+SELECT s.source, s.source_schema, max(s.synced_at) AS last_synced_at, max(s.watermark) AS newest_row_synced_at,
+       sum(s.rows_read) AS rows_read,
+       (SELECT count(*) FROM sales_kpi.quarantine q
+        WHERE q.source = s.source AND q.source_schema = s.source_schema) AS quarantined_rows,
+       (SELECT min(q.quarantined_at) FROM sales_kpi.quarantine q
+        WHERE q.source = s.source AND q.source_schema = s.source_schema) AS oldest_quarantined_at
+FROM sales_kpi.sync_state s
+GROUP BY s.source, s.source_schema;
+COMMENT ON VIEW sales_kpi.sync_status IS
+    'Per connector schema: last sync, newest source row read, rows the last sync read, rows waiting in quarantine';
+COMMENT ON COLUMN sales_kpi.sync_status.source IS 'salesforce or hubspot';
+COMMENT ON COLUMN sales_kpi.sync_status.source_schema IS 'The connector schema';
+COMMENT ON COLUMN sales_kpi.sync_status.last_synced_at IS 'When the last sync of the schema ended';
+COMMENT ON COLUMN sales_kpi.sync_status.newest_row_synced_at IS 'The newest _fivetran_synced the syncs have read';
+COMMENT ON COLUMN sales_kpi.sync_status.rows_read IS 'Rows the last sync read, over all tables';
+COMMENT ON COLUMN sales_kpi.sync_status.quarantined_rows IS 'Source rows in quarantine';
+COMMENT ON COLUMN sales_kpi.sync_status.oldest_quarantined_at IS 'When the oldest of them was quarantined';

@@ -152,7 +152,7 @@ BEGIN
         sales_kpi.sync_col(s, 'owner', 'email', 'text'), sales_kpi.sync_col(s, 'owner', 'created_at', 'date'),
         sales_kpi.sync_col(s, 'owner', '_fivetran_deleted', 'boolean'), s,
         sales_kpi.sync_unread(src, s, 'owner'), src,
-        CASE WHEN sales_kpi.sync_has(s, 'owner', '_fivetran_synced') THEN 's._fivetran_synced DESC' ELSE 'true' END);
+        CASE WHEN sales_kpi.sync_has(s, 'owner', '_fivetran_synced') THEN 's._fivetran_synced DESC' ELSE 'NULL::integer' END);
     GET DIAGNOSTICS n = ROW_COUNT;
     PERFORM sales_kpi.sync_read('owner', n);
     ANALYZE pg_temp.sync_owners;
@@ -205,7 +205,7 @@ BEGIN
         sales_kpi.sync_col(s, 'deal_pipeline_stage', '_fivetran_deleted', 'boolean'),
         sales_kpi.sync_col(s, 'deal_pipeline_stage', 'active', 'boolean'), s,
         CASE WHEN sales_kpi.sync_has(s, 'deal_pipeline_stage', '_fivetran_synced')
-             THEN 's._fivetran_synced DESC' ELSE 'true' END);
+             THEN 's._fivetran_synced DESC' ELSE 'NULL::integer' END);
     GET DIAGNOSTICS n = ROW_COUNT;
     PERFORM sales_kpi.sync_read('deal_pipeline_stage', n);
     -- A stage's quarantine key is pipeline/stage: the source key column is
@@ -236,7 +236,7 @@ BEGIN
             sales_kpi.sync_col(s, 'company', 'is_deleted', 'boolean'),
             sales_kpi.sync_col(s, 'company', '_fivetran_deleted', 'boolean'), s,
             sales_kpi.sync_unread(src, s, 'company'), src,
-            CASE WHEN sales_kpi.sync_has(s, 'company', '_fivetran_synced') THEN 's._fivetran_synced DESC' ELSE 'true' END);
+            CASE WHEN sales_kpi.sync_has(s, 'company', '_fivetran_synced') THEN 's._fivetran_synced DESC' ELSE 'NULL::integer' END);
         GET DIAGNOSTICS n = ROW_COUNT;
         PERFORM sales_kpi.sync_read('company', n);
     END IF;
@@ -309,7 +309,9 @@ BEGIN
     ANALYZE pg_temp.sync_deal_ids;
 
     -- Each deal's company: the primary association, else the first.
-    company_sql := CASE WHEN sales_kpi.sync_has(s, 'deal_company', 'company_id') THEN format(
+    -- (without the company table the customers are not synced: no customer)
+    company_sql := CASE WHEN sales_kpi.sync_has(s, 'deal_company', 'company_id')
+                             AND sales_kpi.sync_has(s, 'company', 'id') THEN format(
         'SELECT DISTINCT ON (c.deal_id) c.deal_id::text AS deal_id, c.company_id::text AS customer_id
          FROM %I.deal_company c JOIN pg_temp.sync_deal_ids i ON %s
          WHERE c.company_id IS NOT NULL
@@ -552,7 +554,7 @@ BEGIN
                              s, sales_kpi.sync_unread(src, s, 'engagement_deal', 'x'))
                  ELSE 'false' END,
             src,
-            CASE WHEN sales_kpi.sync_has(s, tbl, '_fivetran_synced') THEN 's._fivetran_synced DESC' ELSE 'true' END);
+            CASE WHEN sales_kpi.sync_has(s, tbl, '_fivetran_synced') THEN 's._fivetran_synced DESC' ELSE 'NULL::integer' END);
         GET DIAGNOSTICS n = ROW_COUNT;
         PERFORM sales_kpi.sync_read(tbl, n);
     END LOOP;
@@ -564,4 +566,4 @@ END
 $$;
 COMMENT ON FUNCTION sales_kpi.sync_hubspot(name) IS
     'Loads the model from a Fivetran HubSpot schema, incrementally (rows synced since the last run, and the quarantined ones); one row per model table: inserted, updated, deleted, quarantined';
-REVOKE ALL ON FUNCTION sales_kpi.sync_hubspot(name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION sales_kpi.sync_hubspot(name), sales_kpi.sync_hubspot_reads(text, text) FROM PUBLIC;

@@ -310,7 +310,7 @@ BEGIN
         FROM pg_temp.sync_opp_ids i
         LEFT JOIN (
             SELECT DISTINCT ON (s.id) s.id::text AS deal_id, s.owner_id::text AS rep_id,
-                   s.account_id::text AS customer_id, %1$s AS name, s.stage_name::text AS stage,
+                   %9$s AS customer_id, %1$s AS name, s.stage_name::text AS stage,
                    s.amount::numeric AS amount, %2$s / 100 AS probability,
                    sales_kpi.sync_forecast_category(%3$s) AS forecast_category,
                    %4$s AS close_date, %5$s AS created_at, s.is_closed::boolean AS is_closed,
@@ -324,7 +324,9 @@ BEGIN
         sales_kpi.sync_col(s, 'opportunity', 'forecast_category', 'text'),
         sales_kpi.sync_col(s, 'opportunity', 'close_date', 'date'),
         sales_kpi.sync_col(s, 'opportunity', 'created_date', 'timestamptz'), s, active,
-        sales_kpi.sync_match(s, 'opportunity', 'id', 's', 'i.deal_id'));
+        sales_kpi.sync_match(s, 'opportunity', 'id', 's', 'i.deal_id'),
+        -- without the account table the customers are not synced: no customer
+        CASE WHEN sales_kpi.sync_has(s, 'account', 'id') THEN 's.account_id::text' ELSE 'NULL::text' END);
     ANALYZE pg_temp.sync_opps;
     PERFORM sales_kpi.sync_check_deals('pg_temp.sync_opps');
 
@@ -339,7 +341,7 @@ BEGIN
     IF history THEN
         EXECUTE format($q$
             INSERT INTO pg_temp.sync_opp_versions
-            SELECT s.id::text, %1$s, %2$s, s._fivetran_active::boolean, s.owner_id::text, s.account_id::text, NULL,
+            SELECT s.id::text, %1$s, %2$s, s._fivetran_active::boolean, s.owner_id::text, %11$s, NULL,
                    %3$s, s.stage_name::text, s.amount::numeric, %4$s / 100, sales_kpi.sync_forecast_category(%5$s),
                    %6$s, %7$s, s.is_closed::boolean, s.is_won::boolean, coalesce(%8$s, false), NULL
             FROM %9$I.opportunity_history s JOIN pg_temp.sync_opp_ids i ON %10$s $q$,
@@ -351,7 +353,8 @@ BEGIN
             sales_kpi.sync_col(s, 'opportunity_history', 'close_date', 'date'),
             sales_kpi.sync_col(s, 'opportunity_history', 'created_date', 'timestamptz'),
             sales_kpi.sync_col(s, 'opportunity_history', 'is_deleted', 'boolean'), s,
-            sales_kpi.sync_match(s, 'opportunity_history', 'id', 's', 'i.deal_id'));
+            sales_kpi.sync_match(s, 'opportunity_history', 'id', 's', 'i.deal_id'),
+            CASE WHEN sales_kpi.sync_has(s, 'account', 'id') THEN 's.account_id::text' ELSE 'NULL::text' END);
         ANALYZE pg_temp.sync_opp_versions;
         -- A deal with a dirty version is dirty as a whole.
         PERFORM sales_kpi.sync_check_deals('pg_temp.sync_opp_versions', true);
@@ -362,9 +365,10 @@ BEGIN
     END IF;
 
     -- The stage catalog: the org's opportunity_stage when landed (order,
-    -- default probability, flags, label), and for any stage it does not
-    -- list, the flags most of the deals read carry.  A deal whose flags
-    -- disagree with its stage's is dirty.
+    -- default probability, flags, label); a stage it does not list (or
+    -- without it, a stage new to the catalog) is added with the flags most
+    -- of its deals carry.  A deal whose flags disagree with its stage's is
+    -- dirty.
     PERFORM sales_kpi.sync_stage_start();
     stage_table := sales_kpi.sync_has(s, 'opportunity_stage', 'api_name')
                    OR sales_kpi.sync_has(s, 'opportunity_stage', 'master_label');
@@ -389,7 +393,7 @@ BEGIN
             sales_kpi.sync_col(s, 'opportunity_stage', 'is_active', 'boolean'), s);
         qs := sales_kpi.sync_stage_catalog(src, s, 'opportunity_stage', coalesce(CASE WHEN sales_kpi.sync_has(s, 'opportunity_stage', 'api_name') THEN 'api_name' END, 'master_label'), 'pg_temp.sync_stages');
     END IF;
-    PERFORM sales_kpi.sync_stage_flags('pg_temp.sync_opps', NOT stage_table);
+    PERFORM sales_kpi.sync_stage_flags('pg_temp.sync_opps');
     RETURN QUERY SELECT 'stages'::text,
                         (SELECT count(*) FROM pg_temp.sync_stage_result WHERE change = 'inserted'),
                         (SELECT count(*) FROM pg_temp.sync_stage_result WHERE change = 'updated'), 0::bigint, qs;

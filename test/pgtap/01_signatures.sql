@@ -1,7 +1,7 @@
 -- pgTAP: the extension's functions and aggregates, their signatures, return
 -- types, volatility, strictness, parallel safety and comments.
 BEGIN;
-SELECT plan(96);
+SELECT plan(100);
 
 -- Aggregates and their return types.
 SELECT is_aggregate('public', f, a, f || '(' || array_to_string(a, ', ') || ') is an aggregate')
@@ -80,25 +80,33 @@ SELECT is_empty($$
   'the duration aggregates declare SSPACE 32, the size of their state');
 
 -- Every function of the extension is PARALLEL SAFE and commented, but for
--- those that write (refresh, scheduling) and the trigger functions, which
--- are VOLATILE and PARALLEL UNSAFE.
+-- those that write (refresh, scheduling, the syncs and their parts) and the
+-- trigger functions, which are VOLATILE and PARALLEL UNSAFE.
+\set writers '''refresh_dashboards'', ''schedule_refresh'', ''unschedule_refresh'', ''schedule_sync'', ''unschedule_sync'', ''sync_salesforce'', ''sync_hubspot'', ''sync_begin'', ''sync_read'', ''sync_end'', ''sync_analyze'', ''sync_quarantine'', ''sync_stage_start'', ''sync_stage_catalog'', ''sync_stage_flags'', ''sync_check_deals'', ''sync_write_deals'', ''sync_write_activities'', ''sync_create_indexes'''
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sales_kpi'
   WHERE p.proparallel <> 's' AND p.prorettype <> 'trigger'::regtype
-    AND p.oid NOT IN ('sales_kpi.refresh_dashboards()'::regprocedure, 'sales_kpi.schedule_refresh(text)'::regprocedure,
-                      'sales_kpi.unschedule_refresh()'::regprocedure) $$,
-  'every function and aggregate is PARALLEL SAFE, but for the refresh, scheduling and trigger functions');
+    AND p.proname NOT IN ($$ || :'writers' || $$) $$,
+  'every function and aggregate is PARALLEL SAFE, but for the refresh, scheduling, sync and trigger functions');
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sales_kpi'
-  WHERE (p.prorettype = 'trigger'::regtype
-         OR p.oid IN ('sales_kpi.refresh_dashboards()'::regprocedure, 'sales_kpi.schedule_refresh(text)'::regprocedure,
-                      'sales_kpi.unschedule_refresh()'::regprocedure))
+  WHERE (p.prorettype = 'trigger'::regtype OR p.proname IN ($$ || :'writers' || $$))
     AND (p.proparallel <> 'u' OR p.provolatile <> 'v') $$,
-  'the refresh, scheduling and trigger functions, which write or invalidate, are VOLATILE and PARALLEL UNSAFE');
+  'the refresh, scheduling, sync and trigger functions, which write or invalidate, are VOLATILE and PARALLEL UNSAFE');
+-- A SECURITY DEFINER function fixes its search_path and is not PUBLIC's.
+SELECT is_empty($$
+  SELECT p.oid::regprocedure::text FROM pg_proc p
+  JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+  JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sales_kpi'
+  WHERE p.prosecdef
+    AND (NOT EXISTS (SELECT FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%')
+         OR EXISTS (SELECT FROM aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+                    WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE')) $$,
+  'every SECURITY DEFINER function sets search_path and is not executable by PUBLIC');
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
@@ -172,6 +180,26 @@ CREATE TEMP TABLE deals (rep_id int, stage text);
 INSERT INTO deals VALUES (1, 'Closed Won'), (1, 'Closed Lost'), (2, 'won');
 SELECT results_eq('SELECT rep_id, win_rate(stage) FROM deals GROUP BY rep_id ORDER BY rep_id',
                   $$ VALUES (1, 0.5::float8), (2, 1::float8) $$, 'the README query works verbatim');
+
+-- The syncs: one row per model table they write; their state and
+-- quarantine are dumped with the data and private to the owner.
+SELECT results_eq($$
+  SELECT p.oid::regprocedure::text, pg_get_function_result(p.oid), p.prosecdef
+  FROM pg_proc p WHERE p.pronamespace = 'sales_kpi'::regnamespace AND p.proname IN ('sync_salesforce', 'sync_hubspot')
+  ORDER BY 1 $$,
+  $$ VALUES ('sales_kpi.sync_hubspot(name)',
+             'TABLE(model_table text, inserted bigint, updated bigint, deleted bigint, quarantined bigint)', true),
+            ('sales_kpi.sync_salesforce(name)',
+             'TABLE(model_table text, inserted bigint, updated bigint, deleted bigint, quarantined bigint)', true) $$,
+  'sync_salesforce(name) and sync_hubspot(name) run as the owner and return inserted, updated, deleted, quarantined per table');
+SELECT ok((SELECT bool_and(c::regclass = ANY (e.extconfig)) FROM pg_extension e,
+                  unnest(ARRAY['sales_kpi.sync_state', 'sales_kpi.quarantine']) AS c
+           WHERE e.extname = 'sales_kpi'),
+          'the sync state and the quarantine are dumped by pg_dump');
+SELECT is_empty($$
+  SELECT c FROM unnest(ARRAY['sales_kpi.sync_state', 'sales_kpi.quarantine']) AS c
+  WHERE has_table_privilege('public', c, 'SELECT') OR obj_description(c::regclass, 'pg_class') IS NULL $$,
+  'the sync state and the quarantine have comments and are not readable by PUBLIC');
 
 SELECT * FROM finish();
 ROLLBACK;
