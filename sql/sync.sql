@@ -82,6 +82,35 @@ UPDATE sf.opportunity SET is_closed = true, _fivetran_synced = '2026-03-22 00:00
 SELECT * FROM sales_kpi.sync_salesforce('sf');
 SELECT source_key, rule FROM sales_kpi.quarantine;
 
+-- A row the connector commits late, its _fivetran_synced older than rows a
+-- sync already read: read if at most sales_kpi.sync_lookback late (times
+-- here are relative to now, as the connector writes them).
+CREATE SCHEMA sflate;
+CREATE TABLE sflate."user" (LIKE sf."user");
+CREATE TABLE sflate.opportunity (LIKE sf.opportunity);
+INSERT INTO sflate."user" VALUES ('005A00000000000001', 'Ann Lee');
+INSERT INTO sflate.opportunity VALUES ('006L00000000000001', '005A00000000000001', NULL, 'Discovery', 1,
+    '2026-03-01', '2026-05-01', false, false, false, now() - interval '1 minute');
+SELECT model_table, inserted FROM sales_kpi.sync_salesforce('sflate') WHERE model_table = 'deals';
+INSERT INTO sflate.opportunity VALUES ('006L00000000000002', '005A00000000000001', NULL, 'Discovery', 1,
+    '2026-03-01', '2026-05-01', false, false, false, now() - interval '5 minutes');
+SELECT model_table, inserted FROM sales_kpi.sync_salesforce('sflate') WHERE model_table = 'deals';
+-- With no lookback, a late row is missed ...
+SET sales_kpi.sync_lookback = 0;
+INSERT INTO sflate.opportunity VALUES ('006L00000000000003', '005A00000000000001', NULL, 'Discovery', 1,
+    '2026-03-01', '2026-05-01', false, false, false, now() - interval '3 minutes');
+SELECT model_table, inserted FROM sales_kpi.sync_salesforce('sflate') WHERE model_table = 'deals';
+-- ... until a sync with the lookback reads again what was synced since.
+RESET sales_kpi.sync_lookback;
+SELECT model_table, inserted FROM sales_kpi.sync_salesforce('sflate') WHERE model_table = 'deals';
+SET sales_kpi.sync_lookback = '8 days';
+SET sales_kpi.sync_lookback = -1;
+RESET sales_kpi.sync_lookback;
+DROP SCHEMA sflate CASCADE;
+DELETE FROM sales_kpi.deals WHERE deal_id LIKE '006L%';
+DELETE FROM sales_kpi.deal_history WHERE deal_id LIKE '006L%';
+DELETE FROM sales_kpi.sync_state WHERE source_schema = 'sflate';
+
 -- A minimal HubSpot schema: two pipelines, outcome from the stages' flags.
 CREATE SCHEMA hs;
 CREATE TABLE hs.owner (owner_id bigint, email text, first_name text, last_name text);

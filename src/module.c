@@ -12,10 +12,11 @@
  *	    a session and a cron job with different DateStyles read the same day,
  *	    and anything else is refused by SET (22007).
  *	  sales_kpi.sync_lookback (seconds, default 10min)
- *	    how far before its watermark a connector sync reads a source table
- *	    again, so that rows a connector commits late (with a _fivetran_synced
- *	    older than rows already read) are still read; sales_kpi.sync_lookback()
- *	    gives it to the syncs as an interval.
+ *	    how late after it was synced a connector may commit a row (its
+ *	    _fivetran_synced older than rows a sync already read), clock skew
+ *	    included: a sync reads again the rows synced since the last sync's
+ *	    start less this; sales_kpi.sync_lookback() gives it to the syncs as
+ *	    an interval.
  *
  *	  A value set before the library was loaded (PGOPTIONS, ALTER ROLE ...
  *	  SET, a SET in a session that has not used the extension yet) is a
@@ -176,8 +177,8 @@ define_settings(void)
 		rejected_as_of = as_of;
 
 	DefineCustomIntVariable("sales_kpi.sync_lookback",
-							"How far before its watermark a connector sync reads a source table again.",
-							"Rows a connector commits late, synced before rows already read, are read if at most this late.",
+							"How late after it was synced a connector may commit a row, clock skew included.",
+							"A sync reads again the rows synced since the last sync's start less this.",
 							&sync_lookback_seconds,
 							600, 0, 7 * 86400,
 							PGC_USERSET, GUC_UNIT_S,

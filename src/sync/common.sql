@@ -15,6 +15,7 @@ CREATE TABLE sales_kpi.sync_state (
     source_schema  name NOT NULL,
     source_table   text NOT NULL,
     watermark      timestamptz,
+    started_at     timestamptz,
     synced_at      timestamptz,
     rows_read      bigint,
     PRIMARY KEY (source, source_schema, source_table)
@@ -25,7 +26,8 @@ COMMENT ON COLUMN sales_kpi.sync_state.source IS 'salesforce or hubspot';
 COMMENT ON COLUMN sales_kpi.sync_state.source_schema IS 'The schema the connector lands in';
 COMMENT ON COLUMN sales_kpi.sync_state.source_table IS 'A table of that schema';
 COMMENT ON COLUMN sales_kpi.sync_state.watermark IS 'Newest _fivetran_synced read so far; NULL for a table without one (read whole every time)';
-COMMENT ON COLUMN sales_kpi.sync_state.synced_at IS 'When the last sync that read this table ran';
+COMMENT ON COLUMN sales_kpi.sync_state.started_at IS 'When the last sync that read this table started: a row committed after it may be synced up to sales_kpi.sync_lookback before it';
+COMMENT ON COLUMN sales_kpi.sync_state.synced_at IS 'When the last sync that read this table ended';
 COMMENT ON COLUMN sales_kpi.sync_state.rows_read IS 'Rows the last sync read from this table';
 SELECT pg_catalog.pg_extension_config_dump('sales_kpi.sync_state', '');
 
@@ -179,16 +181,18 @@ $$;
 COMMENT ON FUNCTION sales_kpi.sync_col(name, text, text, text, text) IS
     'SQL reading alias.col of a connector table as typ (times as UTC), or a typed NULL when the connector did not land the column';
 
--- How far before its watermark a sync reads a source table again (the
--- setting sales_kpi.sync_lookback; C in module.c, with the settings).
+-- How late after it was synced a connector may commit a row, clock skew
+-- included (the setting sales_kpi.sync_lookback; C in module.c, with the
+-- settings): see sync_unread().
 CREATE FUNCTION sales_kpi.sync_lookback() RETURNS interval
     AS 'MODULE_PATHNAME', 'sync_lookback' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION sales_kpi.sync_lookback() IS
-    'The setting sales_kpi.sync_lookback as an interval: how far before its watermark a sync reads a source table again';
+    'The setting sales_kpi.sync_lookback as an interval: how late after it was synced a connector may commit a row';
 
 -- The start of a sync: the newest _fivetran_synced of each source table
 -- now, which becomes the table's watermark when the sync ends (rows landed
--- while it runs are read again by the next), in pg_temp.sync_marks.
+-- while it runs are read again by the next), in pg_temp.sync_marks.  The
+-- sync's start (now()) is kept beside it: see sync_unread().
 CREATE FUNCTION sales_kpi.sync_begin(source_schema name, tables text[])
 RETURNS void
 LANGUAGE plpgsql
@@ -213,31 +217,36 @@ COMMENT ON FUNCTION sales_kpi.sync_begin(name, text[]) IS
     'Notes the newest _fivetran_synced of each source table at the start of a sync (pg_temp.sync_marks)';
 
 -- The condition selecting the rows of a source table a sync has not read:
--- those synced after the table's watermark, less sales_kpi.sync_lookback
--- (rows a connector commits late are read again; reading a row again
--- changes nothing), or every row of a table without _fivetran_synced or on
--- the first sync.
+-- those synced after the table's watermark (the newest _fivetran_synced
+-- when the last sync started).  A row the connector committed after the
+-- last sync started was missed however old its _fivetran_synced; if it
+-- committed at most sales_kpi.sync_lookback after it was synced (the
+-- setting bounds the connector's commit delay and clock skew), it was
+-- synced after that start less the lookback: so rows are read from the
+-- earlier of the watermark and that time.  A table that does not change is
+-- not read again; rows read again change nothing.  Every row of a table
+-- without _fivetran_synced, or on the first sync.
 CREATE FUNCTION sales_kpi.sync_unread(source text, source_schema name, tbl text, alias text DEFAULT 's')
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    mark timestamptz;
+    since timestamptz;
 BEGIN
     IF NOT sales_kpi.sync_has(source_schema, tbl, '_fivetran_synced') THEN
         RETURN 'true';
     END IF;
-    SELECT w.watermark INTO mark FROM sales_kpi.sync_state w
+    SELECT least(w.watermark, w.started_at - sales_kpi.sync_lookback()) INTO since FROM sales_kpi.sync_state w
     WHERE w.source = sync_unread.source AND w.source_schema = sync_unread.source_schema AND w.source_table = tbl;
-    IF mark IS NULL THEN
+    IF since IS NULL THEN
         RETURN 'true';
     END IF;
-    RETURN format('%I._fivetran_synced > %L::timestamptz', alias, mark - sales_kpi.sync_lookback());
+    RETURN format('%I._fivetran_synced > %L::timestamptz', alias, since);
 END
 $$;
 COMMENT ON FUNCTION sales_kpi.sync_unread(text, name, text, text) IS
-    'SQL condition selecting the rows of a connector table synced after its watermark less sales_kpi.sync_lookback';
+    'SQL condition selecting the rows of a connector table a sync may not have read: synced after its watermark, or after the last sync''s start less sales_kpi.sync_lookback';
 
 -- Note how many rows a sync read from a source table.
 CREATE FUNCTION sales_kpi.sync_read(tbl text, n bigint)
@@ -256,12 +265,14 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    INSERT INTO sales_kpi.sync_state AS w (source, source_schema, source_table, watermark, synced_at, rows_read)
-    SELECT sync_end.source, sync_end.source_schema, m.source_table, m.mark, clock_timestamp(), m.rows_read
+    INSERT INTO sales_kpi.sync_state AS w (source, source_schema, source_table, watermark, started_at, synced_at,
+                                           rows_read)
+    SELECT sync_end.source, sync_end.source_schema, m.source_table, m.mark, now(), clock_timestamp(), m.rows_read
     FROM pg_temp.sync_marks m
     WHERE sales_kpi.sync_has(sync_end.source_schema, m.source_table)
     ON CONFLICT ON CONSTRAINT sync_state_pkey DO UPDATE
-        SET watermark = greatest(w.watermark, EXCLUDED.watermark), synced_at = EXCLUDED.synced_at,
+        SET watermark = greatest(w.watermark, EXCLUDED.watermark), started_at = EXCLUDED.started_at,
+            synced_at = EXCLUDED.synced_at,
             rows_read = EXCLUDED.rows_read;
 END
 $$;
@@ -713,7 +724,9 @@ COMMENT ON FUNCTION sales_kpi.sync_write_deals(regclass, regclass) IS
 -- Write the staged activities of a sync (source_table, source_key,
 -- activity_id, rep_id, deal_id, kind, subject, created_at, due_at,
 -- completed_at, deleted, rule; key_col: the source tables' key column):
--- check them, quarantine the dirty
+-- check them (an activity of a deal in quarantine waits with it; one whose
+-- deal the model does not have otherwise is kept without the link: a task
+-- on an account, or on a deal deleted since), quarantine the dirty
 -- ones per source table, link them to deals the model has, merge the clean
 -- ones and delete the deleted ones.
 CREATE FUNCTION sales_kpi.sync_write_activities(source text, source_schema name, key_col text, staged regclass)
@@ -733,11 +746,15 @@ BEGIN
         UPDATE %1$s a SET
             deal_id = CASE WHEN EXISTS (SELECT FROM sales_kpi.deals d WHERE d.deal_id = a.deal_id) THEN a.deal_id END,
             rule = CASE WHEN a.created_at IS NULL THEN 'the created date is missing'
+                        -- its deal waits in quarantine: so does it, to keep the link
+                        WHEN a.deal_id IN (SELECT sales_kpi.sync_quarantined(%2$L, %3$L, %4$L))
+                            THEN 'its deal ' || quote_literal(a.deal_id) || ' is in quarantine'
                         WHEN a.rep_id IS NULL THEN 'the owner is missing'
                         WHEN NOT EXISTS (SELECT FROM sales_kpi.reps r WHERE r.rep_id = a.rep_id)
                             THEN 'unknown owner ' || quote_literal(a.rep_id)
                         WHEN a.completed_at < a.created_at THEN 'completed before it was created' END
-        WHERE NOT a.deleted $q$, staged);
+        WHERE NOT a.deleted $q$, staged, source, source_schema,
+        CASE source WHEN 'salesforce' THEN 'opportunity' ELSE 'deal' END);
     FOR t IN EXECUTE format('SELECT DISTINCT source_table FROM %s', staged) LOOP
         DROP TABLE IF EXISTS pg_temp.sync_activity_part;
         EXECUTE format('CREATE TEMP TABLE sync_activity_part ON COMMIT DROP AS
