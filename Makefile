@@ -114,9 +114,10 @@ destroy-cluster:
 print-pg-config:
 	@echo $(PG_CONFIG)
 
-# Benchmark: make bench [ROWS=10000000] [REPS=1000] [RUNS=5]
+# Benchmark: make bench [ROWS=10000000] [REPS=1000] [RUNS=5] [SYNC_DEALS=1000000]
 bench: cluster
-	@ROWS=$(ROWS) REPS=$(REPS) RUNS=$(RUNS) bench/run
+	@ROWS=$(ROWS) REPS=$(REPS) RUNS=$(RUNS) SYNC_DEALS=$(SYNC_DEALS) bench/run
 ROWS ?= 10000000
 REPS ?= 1000
 RUNS ?= 5
+SYNC_DEALS ?= 1000000
