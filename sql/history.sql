@@ -140,6 +140,41 @@ VALUES ('006A00000000000003', '(,2024-01-01)', '005A00000000000001', 'Proposal',
 INSERT INTO sales_kpi.deal_history (deal_id, valid, rep_id, stage, created_at)
 VALUES ('006A00000000000003', 'empty', '005A00000000000001', 'Proposal', '2024-01-01');
 
+-- Statements writing more than 1000 versions take the trigger's bulk path:
+-- the same derivation and the same check.  1,200 deals of four versions
+-- each; the stage changes or stays, and every fifth deal has a gap.
+CREATE TEMP VIEW entered_reference AS   -- a streak begins where no version of the same stage ends
+SELECT b.deal_id, lower(b.valid) AS since, b.stage_entered_at,
+       (SELECT max(lower(s.valid)) FROM sales_kpi.deal_history s
+        WHERE s.deal_id = b.deal_id AND lower(s.valid) <= lower(b.valid)
+          AND NOT EXISTS (SELECT FROM sales_kpi.deal_history p
+                          WHERE p.deal_id = s.deal_id AND upper(p.valid) = lower(s.valid) AND p.stage = s.stage))
+         AS expected
+FROM sales_kpi.deal_history b WHERE b.deal_id LIKE 'B%';
+INSERT INTO sales_kpi.deal_history (deal_id, valid, rep_id, stage, created_at, stage_entered_at)
+SELECT 'B' || d, tstzrange(t0 + v * interval '10 days',
+                           CASE WHEN v < 3 THEN t0 + (v + 1) * interval '10 days'
+                                                - CASE WHEN d % 5 = 0 AND v = 1 THEN interval '1 day' ELSE interval '0' END END),
+       '005A00000000000001', (ARRAY['Prospecting', 'Prospecting', 'Proposal', 'Proposal'])[(v + d) % 4 + 1], t0,
+       '1999-01-01'   -- replaced
+FROM generate_series(1, 1200) d, generate_series(0, 3) v, (SELECT timestamptz '2024-01-01 00:00+00' AS t0) t;
+SELECT count(*) AS versions, count(DISTINCT stage_entered_at) AS distinct_entries,
+       count(*) FILTER (WHERE stage_entered_at IS DISTINCT FROM expected) AS wrong
+FROM entered_reference;
+-- removing the second version of every deal: the third begins after a gap
+DELETE FROM sales_kpi.deal_history WHERE deal_id LIKE 'B%' AND lower(valid) = '2024-01-11 00:00+00';
+SELECT count(*) AS versions, count(*) FILTER (WHERE stage_entered_at IS DISTINCT FROM expected) AS wrong
+FROM entered_reference;
+-- a bulk statement with one overlap among 1,200 clean versions is refused whole
+INSERT INTO sales_kpi.deal_history (deal_id, valid, rep_id, stage, created_at)
+SELECT 'B' || d, tstzrange(timestamptz '2024-01-11 00:00+00',
+                           timestamptz '2024-01-21 00:00+00' + CASE WHEN d = 700 THEN interval '1 day' ELSE interval '0' END),
+       '005A00000000000001', 'Proposal', '2024-01-01'
+FROM generate_series(1, 1200) d;
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS versions FROM sales_kpi.deal_history WHERE deal_id LIKE 'B%';
+DROP VIEW entered_reference;
+
 TRUNCATE sales_kpi.deals CASCADE;
 TRUNCATE sales_kpi.deal_history, sales_kpi.customers, sales_kpi.reps CASCADE;
 DELETE FROM sales_kpi.stages;

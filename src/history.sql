@@ -57,11 +57,16 @@ COMMENT ON COLUMN sales_kpi.deal_history.stage_entered_at IS
 SELECT pg_catalog.pg_extension_config_dump('sales_kpi.deal_history', '');
 
 -- Derive stage_entered_at for the deals a statement touched and check that
--- their versions do not overlap.  A stage is entered when a version's stage
--- or pipeline differs from the version before, or when the version does not
--- start where the one before ended (the deal was deleted in between).  The
--- queries read the statement's transition table directly, so the planner
--- knows how many deals it holds.
+-- their versions do not overlap (after an INSERT or UPDATE: removing
+-- versions cannot make two overlap).  A stage is entered when a version's
+-- stage or pipeline differs from the version before, or when the version
+-- does not start where the one before ended (the deal was deleted in
+-- between).  The touched deals' versions are read deal by deal through the
+-- key index (a lateral subquery the planner cannot turn into a scan of the
+-- whole history: its estimate of versions per deal is often far too high,
+-- and a sync touching 1% of the deals would read all of them).  A statement
+-- that touched many rows puts those versions, and the derived values that
+-- change, in temporary tables with statistics first.
 CREATE FUNCTION sales_kpi.deal_history_changed()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -69,7 +74,11 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     touched text := CASE TG_OP WHEN 'DELETE' THEN 'old_rows' ELSE 'new_rows' END;
+    versions text;
+    entered text;
+    bulk boolean;
     bad record;
+    n bigint;
 BEGIN
     -- an UPDATE made by this very derivation, or by the deals triggers
     -- closing a version, changes no stage streak
@@ -77,37 +86,69 @@ BEGIN
         RETURN NULL;
     END IF;
 
-    EXECUTE format($q$
-        SELECT deal_id, since, prev_until
-        FROM (SELECT h.deal_id, lower(h.valid) AS since,
-                     lag(upper(h.valid)) OVER w AS prev_until,
-                     lag(upper_inf(h.valid)) OVER w OR lag(upper(h.valid)) OVER w > lower(h.valid) AS overlapping
-              FROM sales_kpi.deal_history h
-              WHERE h.deal_id IN (SELECT t.deal_id FROM %I t)
-              WINDOW w AS (PARTITION BY h.deal_id ORDER BY lower(h.valid))) v
-        WHERE overlapping
-        LIMIT 1 $q$, touched) INTO bad;
-    IF bad.deal_id IS NOT NULL THEN
-        RAISE EXCEPTION 'versions of deal % overlap', bad.deal_id
-            USING ERRCODE = 'exclusion_violation',
-                  DETAIL = format('A version valid from %s begins before the version before it ends (%s).',
-                                  bad.since, coalesce(bad.prev_until::text, 'it never ends')),
-                  HINT = 'Each version must end at or before the beginning of the next; close the earlier one first.';
+    versions := format($q$
+        (SELECT v.* FROM (SELECT DISTINCT t.deal_id FROM %I t) t
+         CROSS JOIN LATERAL (
+             SELECT h.deal_id, lower(h.valid) AS since, upper(h.valid) AS until, upper_inf(h.valid) AS open,
+                    h.stage, h.pipeline, h.stage_entered_at
+             FROM sales_kpi.deal_history h WHERE h.deal_id = t.deal_id OFFSET 0) v) $q$, touched);
+    EXECUTE format('SELECT count(*) > 1000 FROM %I', touched) INTO bulk;
+    IF bulk THEN
+        IF to_regclass('pg_temp.deal_history_touched') IS NOT NULL THEN DROP TABLE pg_temp.deal_history_touched; END IF;
+        EXECUTE 'CREATE TEMP TABLE deal_history_touched AS SELECT * FROM ' || versions || ' v';
+        ANALYZE pg_temp.deal_history_touched;
+        versions := 'pg_temp.deal_history_touched';
     END IF;
 
-    EXECUTE format($q$
-        UPDATE sales_kpi.deal_history h SET stage_entered_at = s.entered_at
-        FROM (SELECT deal_id, since,
-                     max(CASE WHEN entered THEN since END) OVER (PARTITION BY deal_id ORDER BY since) AS entered_at
-              FROM (SELECT h.deal_id, lower(h.valid) AS since,
-                           lag(h.stage) OVER w IS DISTINCT FROM h.stage
-                           OR lag(h.pipeline) OVER w IS DISTINCT FROM h.pipeline
-                           OR lag(upper(h.valid)) OVER w IS DISTINCT FROM lower(h.valid) AS entered
-                    FROM sales_kpi.deal_history h
-                    WHERE h.deal_id IN (SELECT t.deal_id FROM %I t)
-                    WINDOW w AS (PARTITION BY h.deal_id ORDER BY lower(h.valid))) x) s
-        WHERE h.deal_id = s.deal_id AND lower(h.valid) = s.since
-          AND h.stage_entered_at IS DISTINCT FROM s.entered_at $q$, touched);
+    IF TG_OP <> 'DELETE' THEN
+        EXECUTE format($q$
+            SELECT deal_id, since, prev_until
+            FROM (SELECT v.deal_id, v.since, lag(v.until) OVER w AS prev_until,
+                         lag(v.open) OVER w OR lag(v.until) OVER w > v.since AS overlapping
+                  FROM %s v
+                  WINDOW w AS (PARTITION BY v.deal_id ORDER BY v.since)) v
+            WHERE overlapping
+            LIMIT 1 $q$, versions) INTO bad;
+        IF bad.deal_id IS NOT NULL THEN
+            RAISE EXCEPTION 'versions of deal % overlap', bad.deal_id
+                USING ERRCODE = 'exclusion_violation',
+                      DETAIL = format('A version valid from %s begins before the version before it ends (%s).',
+                                      bad.since, coalesce(bad.prev_until::text, 'it never ends')),
+                      HINT = 'Each version must end at or before the beginning of the next; close the earlier one first.';
+        END IF;
+    END IF;
+
+    -- the versions whose stage_entered_at changes, and its new value
+    entered := format($q$
+        SELECT deal_id, since, entered_at
+        FROM (SELECT x.*,
+                     max(CASE WHEN x.entered THEN x.since END) OVER (PARTITION BY x.deal_id ORDER BY x.since)
+                       AS entered_at
+              FROM (SELECT v.*,
+                           lag(v.stage) OVER w IS DISTINCT FROM v.stage
+                           OR lag(v.pipeline) OVER w IS DISTINCT FROM v.pipeline
+                           OR lag(v.until) OVER w IS DISTINCT FROM v.since AS entered
+                    FROM %s v
+                    WINDOW w AS (PARTITION BY v.deal_id ORDER BY v.since)) x) y
+        WHERE y.stage_entered_at IS DISTINCT FROM y.entered_at $q$, versions);
+    IF bulk THEN
+        IF to_regclass('pg_temp.deal_history_entered') IS NOT NULL THEN DROP TABLE pg_temp.deal_history_entered; END IF;
+        EXECUTE 'CREATE TEMP TABLE deal_history_entered AS ' || entered;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        IF n > 0 THEN
+            ANALYZE pg_temp.deal_history_entered;
+            UPDATE sales_kpi.deal_history h SET stage_entered_at = s.entered_at
+            FROM pg_temp.deal_history_entered s
+            WHERE h.deal_id = s.deal_id AND lower(h.valid) = s.since;
+        END IF;
+        DROP TABLE pg_temp.deal_history_entered;
+        DROP TABLE pg_temp.deal_history_touched;
+    ELSE
+        EXECUTE format($q$
+            UPDATE sales_kpi.deal_history h SET stage_entered_at = s.entered_at
+            FROM (%s) s
+            WHERE h.deal_id = s.deal_id AND lower(h.valid) = s.since $q$, entered);
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -161,7 +202,7 @@ BEGIN
     -- a temporary table with statistics, for the three statements below.
     EXECUTE 'SELECT count(*) > 1000 FROM new_rows' INTO bulk;
     IF bulk THEN
-        DROP TABLE IF EXISTS pg_temp.deals_changed;
+        IF to_regclass('pg_temp.deals_changed') IS NOT NULL THEN DROP TABLE pg_temp.deals_changed; END IF;
         EXECUTE 'CREATE TEMP TABLE deals_changed AS WITH ' || changed || ' SELECT * FROM changed';
         ANALYZE pg_temp.deals_changed;
         changed := 'changed AS (SELECT * FROM pg_temp.deals_changed)';

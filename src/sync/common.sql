@@ -630,15 +630,20 @@ BEGIN
         FROM starts s JOIN %2$s o ON o.deal_id = s.deal_id $q$, versions, staged);
     ANALYZE pg_temp.sync_model_versions;
 
-    -- Deals with versions: their recorded history is replaced by the
-    -- source's, where the two differ (a deal read again unchanged is left
-    -- alone).
-    DROP TABLE IF EXISTS pg_temp.sync_history_changed;
-    CREATE TEMP TABLE sync_history_changed ON COMMIT DROP AS
-    SELECT DISTINCT coalesce(v.deal_id, h.deal_id) AS deal_id
+    -- Deals with versions: their recorded history becomes the source's
+    -- (read deal by deal through the key index, as deal_history_changed()
+    -- does and for the same reason),
+    -- version by version: a recorded version the source does not have as it
+    -- is goes, a source version not recorded as it is comes, the rest stay
+    -- (a deal read again unchanged writes nothing; a changed one usually ends
+    -- its current version and begins the next: two rows, not its history).
+    DROP TABLE IF EXISTS pg_temp.sync_history_diff;
+    CREATE TEMP TABLE sync_history_diff ON COMMIT DROP AS
+    SELECT coalesce(v.deal_id, h.deal_id) AS deal_id, lower(h.valid) AS recorded_since,
+           lower(v.valid) AS source_since
     FROM pg_temp.sync_model_versions v
-    FULL JOIN (SELECT h.* FROM sales_kpi.deal_history h
-               WHERE h.deal_id IN (SELECT x.deal_id FROM pg_temp.sync_model_versions x)) h
+    FULL JOIN (SELECT h.* FROM (SELECT DISTINCT x.deal_id FROM pg_temp.sync_model_versions x) x
+               CROSS JOIN LATERAL (SELECT h.* FROM sales_kpi.deal_history h WHERE h.deal_id = x.deal_id OFFSET 0) h) h
            ON h.deal_id = v.deal_id AND lower(h.valid) = lower(v.valid)
     WHERE v.deal_id IS NULL OR h.deal_id IS NULL
        OR (v.valid, v.rep_id, v.customer_id, v.product_id, v.pipeline, v.name, v.stage, v.amount, v.probability,
@@ -646,9 +651,11 @@ BEGIN
           IS DISTINCT FROM
           (h.valid, h.rep_id, h.customer_id, h.product_id, h.pipeline, h.name, h.stage, h.amount, h.probability,
            h.forecast_category, h.close_date, h.created_at, h.closed_at);
+    ANALYZE pg_temp.sync_history_diff;
     EXECUTE $q$
         DELETE FROM sales_kpi.deal_history h
-        WHERE h.deal_id IN (SELECT c.deal_id FROM pg_temp.sync_history_changed c) $q$;
+        USING pg_temp.sync_history_diff c
+        WHERE c.recorded_since IS NOT NULL AND h.deal_id = c.deal_id AND lower(h.valid) = c.recorded_since $q$;
     EXECUTE $q$
         INSERT INTO sales_kpi.deal_history (deal_id, valid, rep_id, customer_id, product_id, pipeline, name, stage,
                                             amount, probability, forecast_category, close_date, created_at,
@@ -657,7 +664,7 @@ BEGIN
                v.probability, v.forecast_category, v.close_date, v.created_at, v.closed_at, d.contract_term,
                v.stage_entered_at
         FROM pg_temp.sync_model_versions v
-        JOIN pg_temp.sync_history_changed c ON c.deal_id = v.deal_id
+        JOIN pg_temp.sync_history_diff c ON c.deal_id = v.deal_id AND c.source_since = lower(v.valid)
         LEFT JOIN sales_kpi.deals d ON d.deal_id = v.deal_id $q$;
     GET DIAGNOSTICS n = ROW_COUNT;
     PERFORM sales_kpi.sync_analyze('sales_kpi.deal_history', n);

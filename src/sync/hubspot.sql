@@ -88,12 +88,15 @@ $$;
 COMMENT ON FUNCTION sales_kpi.sync_hubspot_reads(text, text) IS
     'Whether a HubSpot property value (text) reads as numeric or timestamptz';
 
+-- (jit is off: a sync runs dozens of statements over a few thousand rows
+-- each, whose estimated costs would compile every one of them.)
 CREATE FUNCTION sales_kpi.sync_hubspot(source_schema name)
 RETURNS TABLE (model_table text, inserted bigint, updated bigint, deleted bigint, quarantined bigint)
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET client_min_messages = warning
+SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE

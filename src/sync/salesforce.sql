@@ -38,12 +38,15 @@
 -- items and every history version).  Deleted rows (is_deleted,
 -- _fivetran_deleted, or no active History Mode version) leave the model.
 
+-- (jit is off: a sync runs dozens of statements over a few thousand rows
+-- each, whose estimated costs would compile every one of them.)
 CREATE FUNCTION sales_kpi.sync_salesforce(source_schema name)
 RETURNS TABLE (model_table text, inserted bigint, updated bigint, deleted bigint, quarantined bigint)
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET client_min_messages = warning
+SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
