@@ -193,7 +193,7 @@ acv_deserialize(PG_FUNCTION_ARGS)
 {
 	AcvState   *state;
 
-	agg_context_or_error(fcinfo);
+	deserialize_call_check(fcinfo);
 	state = palloc0(sizeof(AcvState));
 	acv_state_read(PG_GETARG_BYTEA_PP(0), state);
 	PG_RETURN_POINTER(state);

@@ -543,7 +543,7 @@ clv_deserialize(PG_FUNCTION_ARGS)
 	int64		prev_first = 0;
 	uint64		purchases = 0;
 
-	agg_context_or_error(fcinfo);
+	deserialize_call_check(fcinfo);
 	state_read_begin(&r, PG_GETARG_BYTEA_PP(0), STATE_CLV);
 
 	state = clv_state_new(CurrentMemoryContext);

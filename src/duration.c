@@ -305,7 +305,7 @@ duration_deserialize(PG_FUNCTION_ARGS)
 {
 	DurationSumState *state;
 
-	agg_context_or_error(fcinfo);
+	deserialize_call_check(fcinfo);
 	state = (DurationSumState *) palloc(sizeof(DurationSumState));
 	duration_state_read(PG_GETARG_BYTEA_PP(0), state);
 	PG_RETURN_POINTER(state);

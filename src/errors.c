@@ -216,6 +216,17 @@ agg_context_or_error(FunctionCallInfo fcinfo)
 	return aggcontext;
 }
 
+/*
+ * The guard of the deserialize functions: an aggregate, or a summary being
+ * read outside one (summary.c passes &summary_call_context).
+ */
+void
+deserialize_call_check(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->context != &summary_call_context)
+		(void) agg_context_or_error(fcinfo);
+}
+
 bool
 combine_open(FunctionCallInfo fcinfo, Size size, AggStateInit init,
 			 void **into, void **from)

@@ -165,7 +165,7 @@ outcome_count_deserialize(PG_FUNCTION_ARGS)
 {
 	OutcomeCountState *state;
 
-	agg_context_or_error(fcinfo);
+	deserialize_call_check(fcinfo);
 	state = (OutcomeCountState *) palloc(sizeof(OutcomeCountState));
 	outcome_state_read(PG_GETARG_BYTEA_PP(0), state);
 	PG_RETURN_POINTER(state);

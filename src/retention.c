@@ -203,7 +203,7 @@ retention_deserialize(PG_FUNCTION_ARGS)
 {
 	RetentionState *state;
 
-	agg_context_or_error(fcinfo);
+	deserialize_call_check(fcinfo);
 	state = palloc(sizeof(RetentionState));
 	retention_state_read(PG_GETARG_BYTEA_PP(0), state);
 	PG_RETURN_POINTER(state);

@@ -130,6 +130,8 @@ extern void check_nonnegative_int64(int64 value, const char *argname,
 									const char *hint);
 extern int	numeric_sign_internal(Datum num);
 extern MemoryContext agg_context_or_error(FunctionCallInfo fcinfo);
+extern void deserialize_call_check(FunctionCallInfo fcinfo);
+extern Node summary_call_context;
 
 /*
  * Reject infinity and -infinity: a duration that involves one is unbounded.

@@ -194,7 +194,7 @@ velocity_deserialize(PG_FUNCTION_ARGS)
 {
 	VelocityState *state;
 
-	agg_context_or_error(fcinfo);
+	deserialize_call_check(fcinfo);
 	state = palloc0(sizeof(VelocityState));
 	velocity_state_read(PG_GETARG_BYTEA_PP(0), state);
 	PG_RETURN_POINTER(state);
