@@ -35,12 +35,15 @@ INSERT INTO cases VALUES
     ('churn_rate', 'active, daterange(''2022-01-01'', ''2023-01-01'')'),
     ('pipeline_velocity', 'stage, amount, created_at, closed_at'),
     ('pipeline_velocity', 'pipeline, stage, amount, created_at, closed_at'),
-    ('acv', 'amount, term');
+    ('acv', 'amount, term'),
+    ('clv', '(id * 7919 % 700)::bigint, amount, created_at'),
+    ('clv', '''customer-'' || (id * 7919 % 700), amount, created_at');
 -- The summary aggregates the install script made (one per overload of each
 -- KPI aggregate), and the one-row aggregates behind the accessors.
-SELECT p.proname, count(*) AS overloads
+SELECT p.proname, p.prorettype::regtype AS returns, count(*) AS overloads
 FROM pg_proc p
-WHERE p.proname LIKE '%\_summary' AND p.prokind = 'a' GROUP BY 1 ORDER BY 1;
+WHERE (p.proname LIKE '%\_summary' OR p.proname LIKE '%\_summary\_value') AND p.prokind = 'a'
+GROUP BY 1, 2 ORDER BY 1, 2;
 
 -- One summary of all rows, and rollups of summaries per segment, per day
 -- and per part: each compared with the aggregate over the rows.
@@ -56,8 +59,8 @@ SELECT format($q$
            (SELECT bool_and(r IS NOT DISTINCT FROM d)
             FROM (SELECT segment, %1$s(rollup(s)) r FROM (SELECT segment, part, %1$s_summary(%2$s) s FROM rows_flat GROUP BY 1, 2) x GROUP BY 1) a
             JOIN (SELECT segment, %1$s(%2$s) d FROM rows_flat GROUP BY 1) b USING (segment)) AS parts_per_segment,
-           (SELECT %1$s(rollup(s)) FROM (SELECT %1$s(rollup(s)) FROM (VALUES (NULL::sales_kpi.%1$s_summary)) v(s)) y(z),
-                                        LATERAL (SELECT part, %1$s_summary(%2$s) s FROM rows_flat GROUP BY 1) x)
+           (SELECT %1$s(rollup(s)) FROM (SELECT %1$s_summary(%2$s) s FROM rows_flat GROUP BY part
+                                          UNION ALL SELECT NULL UNION ALL SELECT NULL) x)
              IS NOT DISTINCT FROM (SELECT %1$s(%2$s) FROM rows_flat) AS nulls_skipped $q$, name, args)
 FROM cases ORDER BY name, args \gexec
 
@@ -84,7 +87,9 @@ SELECT part, created_at::date AS day,
        retention_rate_summary(active, daterange('2022-01-01', '2023-01-01')) AS ret,
        churn_rate_summary(active, daterange('2022-01-01', '2023-01-01')) AS churn,
        pipeline_velocity_summary(stage, amount, created_at, closed_at) AS vel,
-       acv_summary(amount, term) AS acv
+       acv_summary(amount, term) AS acv,
+       clv_summary((id * 7919 % 700)::bigint, amount, created_at) AS clv,
+       clv_summary('customer-' || (id * 7919 % 700), amount, created_at) AS clv_text
 FROM rows_flat GROUP BY 1, 2;
 ANALYZE summaries;
 SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
@@ -94,16 +99,19 @@ CREATE TEMP TABLE parallel_answers AS
 SELECT win_rate(rollup(win)) AS win, conversion_rate(rollup(conv)) AS conv, sales_cycle_length(rollup(cycle)) AS cycle,
        avg_time_in_pipeline(rollup(pipe)) AS pipe, avg_ramp_time(rollup(ramp)) AS ramp,
        retention_rate(rollup(ret)) AS ret, churn_rate(rollup(churn)) AS churn,
-       pipeline_velocity(rollup(vel)) AS vel, acv(rollup(acv)) AS acv
+       pipeline_velocity(rollup(vel)) AS vel, acv(rollup(acv)) AS acv, clv(rollup(clv)) AS clv,
+       clv(rollup(clv_text)) AS clv_text
 FROM summaries;
 RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather; RESET parallel_leader_participation;
-SELECT (p.win, p.conv, p.cycle, p.pipe, p.ramp, p.ret, p.churn, p.vel, p.acv) IS NOT DISTINCT FROM
+SELECT (p.win, p.conv, p.cycle, p.pipe, p.ramp, p.ret, p.churn, p.vel, p.acv, p.clv, p.clv_text) IS NOT DISTINCT FROM
        (SELECT (win_rate(stage), conversion_rate(won), sales_cycle_length(created_at, closed_at),
                 avg_time_in_pipeline(created_at, closed_at, timestamptz '2025-06-01'), avg_ramp_time(created_at, closed_at),
                 retention_rate(active, daterange('2022-01-01', '2023-01-01')),
                 churn_rate(active, daterange('2022-01-01', '2023-01-01')),
-                pipeline_velocity(stage, amount, created_at, closed_at), acv(amount, term))
+                pipeline_velocity(stage, amount, created_at, closed_at), acv(amount, term),
+                clv((id * 7919 % 700)::bigint, amount, created_at),
+                clv('customer-' || (id * 7919 % 700), amount, created_at))
         FROM rows_flat) AS parallel_equal
 FROM parallel_answers p;
 
@@ -113,16 +121,19 @@ CREATE TEMP TABLE copied (LIKE summaries);
 COPY summaries TO :'copy_file' (FORMAT binary);
 COPY copied FROM :'copy_file' (FORMAT binary);
 SELECT count(*) AS rows_binary,
-       (SELECT (win_rate(rollup(win)), acv(rollup(acv)), pipeline_velocity(rollup(vel)), sales_cycle_length(rollup(cycle))) FROM copied)
+       (SELECT (win_rate(rollup(win)), acv(rollup(acv)), pipeline_velocity(rollup(vel)), sales_cycle_length(rollup(cycle)),
+                clv(rollup(clv)), clv(rollup(clv_text))) FROM copied)
        IS NOT DISTINCT FROM
-       (SELECT (win_rate(rollup(win)), acv(rollup(acv)), pipeline_velocity(rollup(vel)), sales_cycle_length(rollup(cycle))) FROM summaries)
+       (SELECT (win_rate(rollup(win)), acv(rollup(acv)), pipeline_velocity(rollup(vel)), sales_cycle_length(rollup(cycle)),
+                clv(rollup(clv)), clv(rollup(clv_text))) FROM summaries)
        AS binary_equal
 FROM copied;
 TRUNCATE copied;
 COPY summaries TO :'copy_file';
 COPY copied FROM :'copy_file';
 SELECT count(*) AS rows_text,
-       bool_and(c.win::text = s.win::text AND c.acv::text = s.acv::text AND c.ret::text = s.ret::text) AS text_equal
+       bool_and(c.win::text = s.win::text AND c.acv::text = s.acv::text AND c.ret::text = s.ret::text
+                AND c.clv_text::text = s.clv_text::text) AS text_equal
 FROM copied c JOIN summaries s USING (part, day);
 
 -- A summary's text form is the state's bytes in base64: a version byte, a
@@ -140,6 +151,8 @@ SELECT 'AQEAAAA='::sales_kpi.win_rate_summary;
 SELECT (SELECT acv_summary(amount, term) FROM rows_flat)::text::sales_kpi.win_rate_summary;
 \echo :LAST_ERROR_SQLSTATE
 SELECT encode('\x09010000000000000002000000000000000100000000000000'::bytea, 'base64')::sales_kpi.win_rate_summary;
+\echo :LAST_ERROR_SQLSTATE
+SELECT (SELECT clv_summary((id % 5)::bigint, amount, created_at) FROM rows_flat)::text::sales_kpi.clv_text_summary;
 \echo :LAST_ERROR_SQLSTATE
 SELECT ''::sales_kpi.win_rate_summary;
 \echo :LAST_ERROR_SQLSTATE

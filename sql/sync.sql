@@ -143,14 +143,14 @@ SELECT rep_id, name FROM sales_kpi.reps WHERE rep_id LIKE '3%' ORDER BY 1;
 -- path, and nobody else may run them (or their parts) unless granted.
 SELECT p.oid::regprocedure AS function, p.prosecdef AS security_definer,
        array_to_string(p.proconfig, ', ') AS settings
-FROM pg_proc p WHERE p.pronamespace = 'sales_kpi'::regnamespace AND p.prosecdef ORDER BY 1::text;
+FROM pg_proc p WHERE p.pronamespace = 'sales_kpi'::regnamespace AND p.prosecdef ORDER BY p.proname;
 SELECT count(*) AS functions_without_search_path FROM pg_proc p
 WHERE p.pronamespace = 'sales_kpi'::regnamespace AND p.proname LIKE '%sync%' AND p.prolang <> 13
   AND NOT EXISTS (SELECT FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%');
 CREATE ROLE regress_sync_outsider;
 SELECT p.oid::regprocedure AS executable_by_anyone
 FROM pg_proc p WHERE p.pronamespace = 'sales_kpi'::regnamespace AND p.proname LIKE '%sync%'
-  AND has_function_privilege('regress_sync_outsider', p.oid, 'EXECUTE') ORDER BY 1::text;
+  AND has_function_privilege('regress_sync_outsider', p.oid, 'EXECUTE') ORDER BY p.oid::regprocedure::text;
 SET ROLE regress_sync_outsider;
 SELECT * FROM sales_kpi.sync_salesforce('sf');
 SELECT count(*) FROM sales_kpi.quarantine;

@@ -40,6 +40,10 @@ extern Datum velocity_deserialize(PG_FUNCTION_ARGS);
 extern Datum velocity_combine(PG_FUNCTION_ARGS);
 extern Datum acv_deserialize(PG_FUNCTION_ARGS);
 extern Datum acv_combine(PG_FUNCTION_ARGS);
+extern Datum clv_deserialize(PG_FUNCTION_ARGS);
+extern Datum clv_combine(PG_FUNCTION_ARGS);
+extern Datum clv_text_deserialize(PG_FUNCTION_ARGS);
+extern Datum clv_text_combine(PG_FUNCTION_ARGS);
 
 /*
  * What a caller outside an aggregate passes as fn context to a deserialize
@@ -66,6 +70,8 @@ static const SummaryType summary_types[] = {
 	{"churn_rate_summary", STATE_RETENTION, retention_deserialize, retention_combine},
 	{"pipeline_velocity_summary", STATE_VELOCITY, velocity_deserialize, velocity_combine},
 	{"acv_summary", STATE_ACV, acv_deserialize, acv_combine},
+	{"clv_summary", STATE_CLV, clv_deserialize, clv_combine},
+	{"clv_text_summary", STATE_CLV_TEXT, clv_text_deserialize, clv_text_combine},
 };
 
 /* The summary type of a type oid (an input function's typioparam). */

@@ -17,11 +17,19 @@ DECLARE
     t name;
     def record;
 BEGIN
+    -- (clv's two forms keep two kinds of state: customers with bigint ids
+    -- and with text ids; each has its summary type; form: the type of the customer id)
     FOR x IN SELECT * FROM (VALUES
-            ('win_rate'), ('conversion_rate'), ('avg_time_in_pipeline'), ('sales_cycle_length'),
-            ('avg_ramp_time'), ('retention_rate'), ('churn_rate'), ('pipeline_velocity'), ('acv')) v(name)
+            ('win_rate', 'win_rate_summary', NULL), ('conversion_rate', 'conversion_rate_summary', NULL),
+            ('avg_time_in_pipeline', 'avg_time_in_pipeline_summary', NULL),
+            ('sales_cycle_length', 'sales_cycle_length_summary', NULL),
+            ('avg_ramp_time', 'avg_ramp_time_summary', NULL), ('retention_rate', 'retention_rate_summary', NULL),
+            ('churn_rate', 'churn_rate_summary', NULL), ('pipeline_velocity', 'pipeline_velocity_summary', NULL),
+            ('acv', 'acv_summary', NULL),
+            ('clv', 'clv_summary', 'bigint'),
+            ('clv', 'clv_text_summary', 'text')) v(name, summary, form)
     LOOP
-        t := x.name || '_summary';
+        t := x.summary;
         -- X's support functions (every overload of X shares them but the transition)
         SELECT DISTINCT g.aggfinalfn, g.aggcombinefn, g.aggserialfn, g.aggdeserialfn,
                s.prosrc AS serialize_symbol, f.prorettype::regtype AS result_type, f.provolatile
@@ -30,7 +38,8 @@ BEGIN
           JOIN pg_proc p ON p.oid = g.aggfnoid
           JOIN pg_proc s ON s.oid = g.aggserialfn
           JOIN pg_proc f ON f.oid = g.aggfinalfn
-         WHERE p.proname = x.name AND p.pronamespace = '@extschema@'::regnamespace;
+         WHERE p.proname = x.name AND p.pronamespace = '@extschema@'::regnamespace
+           AND (x.form IS NULL OR p.proargtypes[0] = x.form::regtype);
 
         EXECUTE format('CREATE TYPE sales_kpi.%I', t);
         EXECUTE format($q$CREATE FUNCTION sales_kpi.%I(cstring, oid, integer) RETURNS sales_kpi.%I
@@ -76,19 +85,22 @@ BEGIN
                         pg_get_function_identity_arguments(p.oid) AS identity_args
                  FROM pg_aggregate g JOIN pg_proc p ON p.oid = g.aggfnoid
                  WHERE p.proname = x.name AND p.pronamespace = '@extschema@'::regnamespace
+                   AND (x.form IS NULL OR p.proargtypes[0] = x.form::regtype)
                  ORDER BY p.oid
         LOOP
-            EXECUTE format($q$CREATE AGGREGATE @extschema@.%1$I(%2$s) (
+            EXECUTE format($q$CREATE AGGREGATE @extschema@.%10$I(%2$s) (
                                   SFUNC = %3$s, STYPE = internal, SSPACE = %4$s,
                                   FINALFUNC = sales_kpi.%5$I,
                                   COMBINEFUNC = %6$s, SERIALFUNC = %7$s, DESERIALFUNC = %8$s,
-                                  MSFUNC = %9$s, MINVFUNC = %10$s, MSTYPE = internal, MSSPACE = %11$s,
-                                  MFINALFUNC = sales_kpi.%5$I,
-                                  PARALLEL = SAFE) $q$,
+                                  %9$s PARALLEL = SAFE) $q$,
                            t, a.args, a.aggtransfn, a.aggtransspace,
                            t || '_final', def.aggcombinefn, def.aggserialfn, def.aggdeserialfn,
-                           a.aggmtransfn, a.aggminvtransfn, a.aggmtransspace);
-            EXECUTE format($q$COMMENT ON AGGREGATE @extschema@.%I(%s) IS %L $q$, t, a.identity_args,
+                           -- the moving-aggregate form, when X has one (clv has none)
+                           CASE WHEN a.aggminvtransfn <> 0 THEN
+                               format('MSFUNC = %s, MINVFUNC = %s, MSTYPE = internal, MSSPACE = %s, MFINALFUNC = sales_kpi.%I,',
+                                      a.aggmtransfn, a.aggminvtransfn, a.aggmtransspace, t || '_final')
+                           ELSE '' END, x.name || '_summary');
+            EXECUTE format($q$COMMENT ON AGGREGATE @extschema@.%I(%s) IS %L $q$, x.name || '_summary', a.identity_args,
                            format('The summary of %s(%s) over the rows: combine with rollup(), read with %s()',
                                   x.name, a.identity_args, x.name));
         END LOOP;
@@ -108,9 +120,9 @@ BEGIN
                               SFUNC = sales_kpi.%3$I, STYPE = internal, FINALFUNC = %4$s,
                               COMBINEFUNC = %5$s, SERIALFUNC = %6$s, DESERIALFUNC = %7$s,
                               PARALLEL = SAFE) $q$,
-                       x.name || '_of_summary', t, t || '_rollup_trans', def.aggfinalfn,
+                       t || '_value', t, t || '_rollup_trans', def.aggfinalfn,
                        def.aggcombinefn, def.aggserialfn, def.aggdeserialfn);
-        EXECUTE format($q$COMMENT ON AGGREGATE sales_kpi.%I(sales_kpi.%I) IS %L $q$, x.name || '_of_summary', t,
+        EXECUTE format($q$COMMENT ON AGGREGATE sales_kpi.%I(sales_kpi.%I) IS %L $q$, t || '_value', t,
                        format('%s() of the rows a set of summaries holds (used by the accessor %s(summary))', x.name, x.name));
         EXECUTE format($q$CREATE FUNCTION @extschema@.%1$I(summary sales_kpi.%2$I) RETURNS %3$s
                           LANGUAGE sql %4$s STRICT PARALLEL SAFE
@@ -118,7 +130,7 @@ BEGIN
                           AS $f$ SELECT sales_kpi.%5$I(summary) $f$ $q$,
                        x.name, t, def.result_type,
                        CASE def.provolatile WHEN 'i' THEN 'IMMUTABLE' WHEN 's' THEN 'STABLE' ELSE 'VOLATILE' END,
-                       x.name || '_of_summary');
+                       t || '_value');
         EXECUTE format($q$COMMENT ON FUNCTION @extschema@.%I(sales_kpi.%I) IS %L $q$, x.name, t,
                        format('%s() of the rows the summary holds: equal to %s() over them', x.name, x.name));
     END LOOP;

@@ -133,10 +133,11 @@ SELECT results_eq($$
   WHERE a.aggminvtransfn = 0
     -- (the aggregates over summaries: a summary cannot be taken out of a state)
     AND NOT EXISTS (SELECT FROM pg_proc p WHERE p.oid = a.aggfnoid
-                    AND (p.proname = 'rollup' OR p.proname LIKE '%\_of\_summary'))
+                    AND (p.proname = 'rollup' OR p.proname LIKE '%\_summary\_value'))
   ORDER BY 1 $$,
-  $$ VALUES ('clv(bigint,numeric,timestamp with time zone)'), ('clv(text,numeric,timestamp with time zone)') $$,
-  'every aggregate but clv (whose min/max state cannot be un-added) and those over summaries has an inverse for sliding frames');
+  $$ VALUES ('clv(bigint,numeric,timestamp with time zone)'), ('clv(text,numeric,timestamp with time zone)'),
+            ('clv_summary(bigint,numeric,timestamp with time zone)'), ('clv_summary(text,numeric,timestamp with time zone)') $$,
+  'every aggregate but clv and clv_summary (whose min/max state cannot be un-added) and those over summaries has an inverse for sliding frames');
 
 -- The stage catalog.
 SELECT has_table('sales_kpi', 'stages', 'the stage catalog exists');
