@@ -91,3 +91,17 @@ INSERT INTO bench_queries VALUES
    count(*) FILTER (WHERE active @> date '2024-01-01' AND active @> date '2024-12-31') OVER w::float8
    / nullif(count(*) FILTER (WHERE active @> date '2024-01-01') OVER w, 0) AS v
  FROM bench_deals WINDOW w AS (PARTITION BY rep_id ORDER BY created_at ROWS 99 PRECEDING)$q$);
+
+-- Each KPI's own floor: the cheapest aggregate that reads the same columns
+-- (count() of the last of them in the row, which has to be found in every
+-- row as the KPI's arguments are), in the same form.
+INSERT INTO bench_queries
+SELECT k.kpi, f.form, 'colfloor',
+       CASE f.form
+         WHEN 'grouped' THEN format('SELECT rep_id AS g, count(%s) AS v FROM bench_deals GROUP BY rep_id', k.col)
+         ELSE format('SELECT deal_id AS g, count(%s) OVER w AS v FROM bench_deals
+ WINDOW w AS (PARTITION BY rep_id ORDER BY created_at ROWS 99 PRECEDING)', k.col) END
+FROM (VALUES ('win_rate', 'stage'), ('conversion_rate', 'stage'), ('avg_time_in_pipeline', 'created_at'),
+             ('sales_cycle_length', 'closed_at'), ('avg_ramp_time', 'started_at'), ('clv', 'amount'),
+             ('acv', 'term'), ('pipeline_velocity', 'amount'), ('retention_rate', 'active')) k(kpi, col)
+JOIN (SELECT DISTINCT kpi, form FROM bench_queries WHERE kind = 'kpi') f USING (kpi);
