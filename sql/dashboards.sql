@@ -135,7 +135,10 @@ SET sales_kpi.as_of = '2024-03-31';
 SELECT rep_id, open_deals, win_rate, stalled_deals FROM sales_kpi.pipeline ORDER BY rep_id;
 SET sales_kpi.as_of = '2024-06-30';
 
--- The materialized twins: refreshed, they hold exactly the live rows.
+-- The materialized twins: refreshed, they hold exactly the live rows.  (The
+-- writes above reach the statistics first, as another session's would
+-- within a second, so that the status below counts none as pending.)
+SELECT pg_stat_force_next_flush();
 SELECT view_name, rows, error FROM sales_kpi.refresh_dashboards();
 SELECT (SELECT count(*) FROM (SELECT * FROM sales_kpi.league_status EXCEPT SELECT * FROM sales_kpi.league_status_mv) x)
      + (SELECT count(*) FROM (SELECT * FROM sales_kpi.pipeline EXCEPT SELECT * FROM sales_kpi.pipeline_mv) x)
@@ -146,6 +149,12 @@ SELECT (SELECT count(*) FROM (SELECT * FROM sales_kpi.league_status EXCEPT SELEC
      + (SELECT count(*) FROM (SELECT * FROM sales_kpi.kpi_summary EXCEPT SELECT * FROM sales_kpi.kpi_summary_mv) x)
      + (SELECT count(*) FROM (SELECT * FROM sales_kpi.kpi_alerts EXCEPT SELECT * FROM sales_kpi.kpi_alerts_mv) x)
        AS live_rows_missing_from_twins;
+-- Their status: every twin refreshed as of the day set, nothing written
+-- since (the statistics flushed first, as they are within a second).
+SELECT pg_stat_force_next_flush();
+SELECT view_name, populated, as_of, rows, changes_pending, current, last_error,
+       refreshed_at <= now() AND stale_for >= interval '0' AS times_recorded
+FROM sales_kpi.dashboard_status ORDER BY view_name;
 
 -- A refresh in which one view fails: the others refresh, the failed one
 -- keeps its last snapshot.  (Dropping the unique index makes a concurrent
@@ -154,11 +163,23 @@ BEGIN;
 INSERT INTO sales_kpi.deals (deal_id, rep_id, stage, amount, created_at) VALUES ('8', '2', 'Proposal', 700, '2024-06-29');
 DROP INDEX sales_kpi.pipeline_mv_key;
 SELECT view_name, rows, error FROM sales_kpi.refresh_dashboards();
+SELECT pg_stat_force_next_flush();
+SELECT view_name, current, changes_pending > 0 AS changed_since, last_error IS NOT NULL AS failed, as_of
+FROM sales_kpi.dashboard_status WHERE view_name IN ('sales_kpi.pipeline_mv', 'sales_kpi.leaderboard_mv') ORDER BY 1;
 SELECT 'pipeline_mv (kept)' AS twin, open_deals FROM sales_kpi.pipeline_mv WHERE rep_id = '2' AND pipeline IS NULL
 UNION ALL
 SELECT 'leaderboard_mv (refreshed)', (SELECT count(*) FROM sales_kpi.deal_state WHERE rep_id = '2' AND outcome = 'open')
 WHERE (SELECT open_pipeline FROM sales_kpi.leaderboard_mv WHERE level = 'rep' AND entity_id = '2') = 1100;
 ROLLBACK;
+-- Writes after the refresh: every twin now has changes pending (two rows of
+-- kpi_targets, and the rows written by the transaction rolled back above,
+-- which the statistics count too: changes_pending errs on the side of
+-- "changed").
+INSERT INTO sales_kpi.kpi_targets (target_id, kpi, threshold, direction) VALUES (98, 'win_rate', 0.1, 'at_least');
+DELETE FROM sales_kpi.kpi_targets WHERE target_id = 98;
+SELECT pg_stat_force_next_flush();
+SELECT count(*) AS twins, count(*) FILTER (WHERE changes_pending >= 2 AND NOT current) AS behind
+FROM sales_kpi.dashboard_status;
 
 -- Scheduling needs pg_cron, which this database does not have.
 SELECT sales_kpi.schedule_refresh();

@@ -33,14 +33,50 @@ COMMENT ON MATERIALIZED VIEW sales_kpi.leaderboard_mv IS 'Snapshot of sales_kpi.
 COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_summary_mv IS 'Snapshot of sales_kpi.kpi_summary (no row-level security)';
 COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_alerts_mv IS 'Snapshot of sales_kpi.kpi_alerts (no row-level security)';
 
+-- What each twin holds: when it was last refreshed, as of which day, how
+-- long that took, its rows, and the last error; with the writes to the
+-- model tables counted by the statistics system at that refresh, so that
+-- sales_kpi.dashboard_status can tell how much has changed since.
+CREATE TABLE sales_kpi.dashboard_refreshes (
+    view_name     text PRIMARY KEY,
+    refreshed_at  timestamptz,
+    as_of         date,
+    duration      interval,
+    rows          bigint,
+    model_writes  bigint,
+    error         text,
+    failed_at     timestamptz
+);
+COMMENT ON TABLE sales_kpi.dashboard_refreshes IS
+    'The last refresh of each dashboard twin, written by sales_kpi.refresh_dashboards(); read sales_kpi.dashboard_status';
+
+-- Rows inserted, updated and deleted in the model's tables so far, as the
+-- cumulative statistics count them (reported at commit, within a second;
+-- reset by pg_stat_reset() and a crash).
+CREATE FUNCTION sales_kpi.model_writes()
+RETURNS bigint
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(sum(s.n_tup_ins + s.n_tup_upd + s.n_tup_del), 0)::bigint
+    FROM pg_stat_user_tables s
+    WHERE s.schemaname = 'sales_kpi'
+      AND s.relname IN ('reps', 'customers', 'products', 'deals', 'deal_history', 'activities', 'quotas',
+                        'marketing_spend', 'market_size', 'subscriptions', 'kpi_targets', 'leads', 'stages')
+$$;
+COMMENT ON FUNCTION sales_kpi.model_writes() IS
+    'Rows written to the model tables so far, by the cumulative statistics (for sales_kpi.dashboard_status)';
+
 CREATE FUNCTION sales_kpi.refresh_dashboards()
 RETURNS TABLE (view_name text, duration interval, rows bigint, error text)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+#variable_conflict use_column
 DECLARE
     mv text;
     started timestamptz;
+    writes bigint := sales_kpi.model_writes();
 BEGIN
     FOREACH mv IN ARRAY ARRAY['league_status_mv', 'pipeline_mv', 'team_activity_mv', 'performance_mv',
                               'stage_analysis_mv', 'leaderboard_mv', 'kpi_summary_mv', 'kpi_alerts_mv']
@@ -64,12 +100,55 @@ BEGIN
             RAISE WARNING 'refreshing % failed: %', view_name, error;
         END;
         duration := clock_timestamp() - started;
+        IF error IS NULL THEN
+            INSERT INTO sales_kpi.dashboard_refreshes AS r (view_name, refreshed_at, as_of, duration, rows, model_writes)
+            VALUES (view_name, started, sales_kpi.as_of(), duration, rows, writes)
+            ON CONFLICT (view_name) DO UPDATE
+               SET refreshed_at = excluded.refreshed_at, as_of = excluded.as_of, duration = excluded.duration,
+                   rows = excluded.rows, model_writes = excluded.model_writes, error = NULL, failed_at = NULL;
+        ELSE
+            INSERT INTO sales_kpi.dashboard_refreshes AS r (view_name, error, failed_at)
+            VALUES (view_name, error, started)
+            ON CONFLICT (view_name) DO UPDATE SET error = excluded.error, failed_at = excluded.failed_at;
+        END IF;
         RETURN NEXT;
     END LOOP;
 END
 $$;
 COMMENT ON FUNCTION sales_kpi.refresh_dashboards() IS
     'Refreshes every dashboard''s materialized twin (concurrently once populated); one row per view: name, duration, rows, error (a failed view keeps its last snapshot)';
+
+-- Monitoring, and "data as of" for BI tools.
+CREATE VIEW sales_kpi.dashboard_status WITH (security_invoker = true) AS
+SELECT 'sales_kpi.' || m.matviewname AS view_name,
+       m.ispopulated AS populated,
+       r.refreshed_at,
+       r.as_of,
+       r.duration,
+       r.rows,
+       greatest(sales_kpi.model_writes() - r.model_writes, 0) AS changes_pending,
+       now() - r.refreshed_at AS stale_for,
+       r.as_of IS NOT DISTINCT FROM sales_kpi.as_of()
+         AND sales_kpi.model_writes() - r.model_writes = 0 AND r.error IS NULL AS current,
+       r.error AS last_error,
+       r.failed_at
+FROM pg_matviews m
+LEFT JOIN sales_kpi.dashboard_refreshes r ON r.view_name = 'sales_kpi.' || m.matviewname
+WHERE m.schemaname = 'sales_kpi';
+COMMENT ON VIEW sales_kpi.dashboard_status IS
+    'Per dashboard twin: last refresh, as of which day, duration, rows, model rows written since (changes_pending), staleness, last error';
+COMMENT ON COLUMN sales_kpi.dashboard_status.view_name IS 'The materialized twin';
+COMMENT ON COLUMN sales_kpi.dashboard_status.populated IS 'Whether it holds rows at all (false until its first refresh)';
+COMMENT ON COLUMN sales_kpi.dashboard_status.refreshed_at IS 'When the last successful refresh of this twin began';
+COMMENT ON COLUMN sales_kpi.dashboard_status.as_of IS 'The as-of day the twin holds (its "data as of")';
+COMMENT ON COLUMN sales_kpi.dashboard_status.duration IS 'How long that refresh took';
+COMMENT ON COLUMN sales_kpi.dashboard_status.rows IS 'Rows the twin holds';
+COMMENT ON COLUMN sales_kpi.dashboard_status.changes_pending IS
+    'Rows inserted, updated or deleted in the model tables since that refresh began (by the cumulative statistics)';
+COMMENT ON COLUMN sales_kpi.dashboard_status.stale_for IS 'now() - refreshed_at';
+COMMENT ON COLUMN sales_kpi.dashboard_status.current IS 'Refreshed for today''s as-of day, nothing written since, last refresh succeeded';
+COMMENT ON COLUMN sales_kpi.dashboard_status.last_error IS 'The error of the last refresh, if it failed (the twin keeps its previous rows)';
+COMMENT ON COLUMN sales_kpi.dashboard_status.failed_at IS 'When that failed refresh began';
 
 CREATE FUNCTION sales_kpi.schedule_refresh(schedule text DEFAULT '*/15 * * * *')
 RETURNS bigint
