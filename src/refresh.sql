@@ -21,7 +21,26 @@ CREATE MATERIALIZED VIEW sales_kpi.leaderboard_mv AS SELECT * FROM sales_kpi.lea
 CREATE UNIQUE INDEX leaderboard_mv_key ON sales_kpi.leaderboard_mv (level, entity_id);
 CREATE MATERIALIZED VIEW sales_kpi.kpi_summary_mv AS SELECT * FROM sales_kpi.kpi_summary;
 CREATE UNIQUE INDEX kpi_summary_mv_key ON sales_kpi.kpi_summary_mv (grain, period_start);
-CREATE MATERIALIZED VIEW sales_kpi.kpi_alerts_mv AS SELECT * FROM sales_kpi.kpi_alerts;
+-- The alerts' twin reads the twins refreshed before it (refresh_dashboards()
+-- refreshes it last): the same rows as sales_kpi.kpi_alerts once they are
+-- fresh, without computing the summary, pipeline and leaderboard again.
+DO $$
+BEGIN
+    EXECUTE 'CREATE VIEW sales_kpi.kpi_values_of_twins WITH (security_invoker = true) AS '
+            || sales_kpi.kpi_values_query('sales_kpi.kpi_summary_mv', 'sales_kpi.pipeline_mv', 'sales_kpi.leaderboard_mv');
+    EXECUTE 'CREATE VIEW sales_kpi.kpi_alerts_of_twins WITH (security_invoker = true) AS '
+            || sales_kpi.kpi_alerts_query('sales_kpi.kpi_values_of_twins');
+    -- the live views' column comments
+    EXECUTE (SELECT string_agg(format('COMMENT ON COLUMN %s.%I IS %L', t.twin, a.attname,
+                                      col_description(t.live, a.attnum)), '; ')
+             FROM (VALUES ('sales_kpi.kpi_values'::regclass, 'sales_kpi.kpi_values_of_twins'),
+                          ('sales_kpi.kpi_alerts'::regclass, 'sales_kpi.kpi_alerts_of_twins')) t(live, twin)
+             JOIN pg_attribute a ON a.attrelid = t.live AND a.attnum > 0 AND NOT a.attisdropped);
+END
+$$;
+COMMENT ON VIEW sales_kpi.kpi_values_of_twins IS 'sales_kpi.kpi_values over the twins (what the alerts'' twin reads)';
+COMMENT ON VIEW sales_kpi.kpi_alerts_of_twins IS 'sales_kpi.kpi_alerts over the twins (the query of kpi_alerts_mv)';
+CREATE MATERIALIZED VIEW sales_kpi.kpi_alerts_mv AS SELECT * FROM sales_kpi.kpi_alerts_of_twins;
 CREATE UNIQUE INDEX kpi_alerts_mv_key ON sales_kpi.kpi_alerts_mv (target_id, scope_id);
 
 COMMENT ON MATERIALIZED VIEW sales_kpi.league_status_mv IS 'Snapshot of sales_kpi.league_status (no row-level security)';
@@ -31,7 +50,7 @@ COMMENT ON MATERIALIZED VIEW sales_kpi.performance_mv IS 'Snapshot of sales_kpi.
 COMMENT ON MATERIALIZED VIEW sales_kpi.stage_analysis_mv IS 'Snapshot of sales_kpi.stage_analysis (no row-level security)';
 COMMENT ON MATERIALIZED VIEW sales_kpi.leaderboard_mv IS 'Snapshot of sales_kpi.leaderboard (no row-level security)';
 COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_summary_mv IS 'Snapshot of sales_kpi.kpi_summary (no row-level security)';
-COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_alerts_mv IS 'Snapshot of sales_kpi.kpi_alerts (no row-level security)';
+COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_alerts_mv IS 'Snapshot of sales_kpi.kpi_alerts, computed from the other twins (no row-level security)';
 
 -- What each twin holds: when it was last refreshed, as of which day, how
 -- long that took, its rows, and the last error; with the writes to the

@@ -2,10 +2,19 @@
 -- row.  kpi_values lays the KPIs out one per row: company KPIs of the
 -- current fiscal month, quarter and year (kpi_summary), rep KPIs (pipeline,
 -- leaderboard) and team KPIs (leaderboard).
-
-CREATE VIEW sales_kpi.kpi_values WITH (security_invoker = true) AS
+--
+-- Both are written once, over named sources: the live views below read the
+-- live dashboards; the alerts' materialized twin (refresh.sql) reads the
+-- twins refreshed just before it, so that a refresh does not compute the
+-- summary, pipeline and leaderboard a second time.
+CREATE FUNCTION sales_kpi.kpi_values_query(summary text, pipeline text, leaderboard text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $f$
+SELECT format($q$
 SELECT 'company'::text AS scope, NULL::text AS scope_id, s.grain, v.kpi, v.value
-FROM sales_kpi.kpi_summary s
+FROM %1$s s
 CROSS JOIN LATERAL (VALUES
     ('revenue', s.revenue), ('revenue_growth', s.revenue_growth::numeric), ('deals_won', s.deals_won::numeric),
     ('win_rate', s.win_rate::numeric), ('lead_conversion', s.lead_conversion::numeric),
@@ -17,7 +26,7 @@ CROSS JOIN LATERAL (VALUES
 WHERE s.period_end = s.as_of + 1
 UNION ALL
 SELECT 'rep', p.rep_id, NULL, v.kpi, v.value
-FROM sales_kpi.pipeline p
+FROM %2$s p
 CROSS JOIN LATERAL (VALUES
     ('open_deals', p.open_deals::numeric), ('pipeline_value', p.pipeline_value),
     ('weighted_pipeline', p.weighted_pipeline), ('win_rate', p.win_rate::numeric),
@@ -26,19 +35,21 @@ CROSS JOIN LATERAL (VALUES
 WHERE p.pipeline IS NULL
 UNION ALL
 SELECT l.level, l.entity_id, NULL, v.kpi, v.value
-FROM sales_kpi.leaderboard l
+FROM %3$s l
 CROSS JOIN LATERAL (VALUES
     ('quota_attainment', l.quota_attainment::numeric), ('won_revenue', l.won_revenue),
     ('deals_won', l.deals_won::numeric), ('activities', l.activities::numeric),
-    ('open_pipeline', l.open_pipeline), ('pipeline_generated', l.pipeline_generated)) AS v(kpi, value);
-COMMENT ON VIEW sales_kpi.kpi_values IS 'Every KPI the alerts can watch, one per row: company (current fiscal periods), team and rep';
-COMMENT ON COLUMN sales_kpi.kpi_values.scope IS 'company, team or rep';
-COMMENT ON COLUMN sales_kpi.kpi_values.scope_id IS 'Team name or rep_id; NULL for the company';
-COMMENT ON COLUMN sales_kpi.kpi_values.grain IS 'Fiscal grain of a company KPI (current month, quarter or year)';
-COMMENT ON COLUMN sales_kpi.kpi_values.kpi IS 'KPI name, as kpi_targets.kpi';
-COMMENT ON COLUMN sales_kpi.kpi_values.value IS 'KPI value';
-
-CREATE VIEW sales_kpi.kpi_alerts WITH (security_invoker = true) AS
+    ('open_pipeline', l.open_pipeline), ('pipeline_generated', l.pipeline_generated)) AS v(kpi, value)
+$q$, summary, pipeline, leaderboard)
+$f$;
+COMMENT ON FUNCTION sales_kpi.kpi_values_query(text, text, text) IS
+    'The query of kpi_values over the given summary, pipeline and leaderboard relations (live views or twins)';
+CREATE FUNCTION sales_kpi.kpi_alerts_query(kpi_values text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $f$
+SELECT format($q$
 SELECT t.target_id,
        t.kpi,
        t.scope,
@@ -51,12 +62,33 @@ SELECT t.target_id,
        t.note,
        sales_kpi.as_of() AS as_of
 FROM sales_kpi.kpi_targets t
-JOIN sales_kpi.kpi_values v
+JOIN %1$s v
   ON v.kpi = t.kpi AND v.scope = t.scope
  AND (t.scope_id IS NULL OR v.scope_id = t.scope_id)
  AND (t.scope <> 'company' OR v.grain = t.grain)
 WHERE (t.direction = 'at_least' AND v.value < t.threshold)
-   OR (t.direction = 'at_most' AND v.value > t.threshold);
+   OR (t.direction = 'at_most' AND v.value > t.threshold)
+$q$, kpi_values)
+$f$;
+COMMENT ON FUNCTION sales_kpi.kpi_alerts_query(text) IS
+    'The query of kpi_alerts over the given kpi_values relation (live view or the twins'' one)';
+REVOKE ALL ON FUNCTION sales_kpi.kpi_values_query(text, text, text), sales_kpi.kpi_alerts_query(text) FROM PUBLIC;
+
+DO $$
+BEGIN
+    EXECUTE 'CREATE VIEW sales_kpi.kpi_values WITH (security_invoker = true) AS '
+            || sales_kpi.kpi_values_query('sales_kpi.kpi_summary', 'sales_kpi.pipeline', 'sales_kpi.leaderboard');
+    EXECUTE 'CREATE VIEW sales_kpi.kpi_alerts WITH (security_invoker = true) AS '
+            || sales_kpi.kpi_alerts_query('sales_kpi.kpi_values');
+END
+$$;
+COMMENT ON VIEW sales_kpi.kpi_values IS 'Every KPI the alerts can watch, one per row: company (current fiscal periods), team and rep';
+COMMENT ON COLUMN sales_kpi.kpi_values.scope IS 'company, team or rep';
+COMMENT ON COLUMN sales_kpi.kpi_values.scope_id IS 'Team name or rep_id; NULL for the company';
+COMMENT ON COLUMN sales_kpi.kpi_values.grain IS 'Fiscal grain of a company KPI (current month, quarter or year)';
+COMMENT ON COLUMN sales_kpi.kpi_values.kpi IS 'KPI name, as kpi_targets.kpi';
+COMMENT ON COLUMN sales_kpi.kpi_values.value IS 'KPI value';
+
 COMMENT ON VIEW sales_kpi.kpi_alerts IS 'Alerts dashboard: every kpi_targets row whose KPI is past its threshold, with the value and the gap';
 COMMENT ON COLUMN sales_kpi.kpi_alerts.target_id IS 'The kpi_targets row';
 COMMENT ON COLUMN sales_kpi.kpi_alerts.kpi IS 'KPI name';
