@@ -150,8 +150,7 @@ SELECT (SELECT count(*) FROM (SELECT * FROM sales_kpi.league_status EXCEPT SELEC
      + (SELECT count(*) FROM (SELECT * FROM sales_kpi.kpi_alerts EXCEPT SELECT * FROM sales_kpi.kpi_alerts_mv) x)
        AS live_rows_missing_from_twins;
 -- Their status: every twin refreshed as of the day set, nothing written
--- since (the statistics flushed first, as they are within a second).
-SELECT pg_stat_force_next_flush();
+-- since.
 SELECT view_name, populated, as_of, rows, changes_pending, current, last_error,
        refreshed_at <= now() AND stale_for >= interval '0' AS times_recorded
 FROM sales_kpi.dashboard_status ORDER BY view_name;

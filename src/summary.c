@@ -26,6 +26,7 @@
 #include "libpq/pqformat.h"
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/syscache.h"
 
@@ -92,7 +93,10 @@ summary_type_of(Oid typid)
 			}
 		ReleaseSysCache(tuple);
 	}
-	elog(ERROR, "type %u is not a sales_kpi summary type", typid);
+	/* reachable only by calling an input function by hand with another type */
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s is not a sales_kpi summary type", format_type_be(typid))));
 	return NULL;				/* not reached */
 }
 
