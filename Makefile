@@ -19,7 +19,7 @@ OBJS        = src/module.o src/errors.o src/callsite.o src/codec.o src/exact_sum
 SQL_PARTS   = src/sales_kpi.sql src/stage_catalog.sql src/rates.sql src/duration.sql \
               src/clv.sql src/acv.sql src/velocity.sql src/retention.sql src/summary.sql src/window.sql \
               src/scalar.sql src/fiscal.sql \
-              src/model.sql src/history.sql $(addprefix src/dashboards/,$(DASHBOARDS)) src/refresh.sql \
+              src/model.sql src/history.sql $(addprefix src/dashboards/,$(DASHBOARDS)) src/incremental.sql src/refresh.sql \
               $(addprefix src/sync/,$(SYNCS))
 # Connector syncs: what they share, then one file per source.
 SYNCS       = common.sql salesforce.sql hubspot.sql
@@ -31,7 +31,7 @@ REGRESS     = stage_outcome win_rate conversion_rate time_in_pipeline \
               sales_cycle_length ramp_time clv acv pipeline_velocity retention \
               window_functions scalars fiscal settings errors differential parallel combine \
               history sync summary \
-              dashboards dashboard_security
+              dashboards dashboard_security incremental
 REGRESS_OPTS = --inputdir=. --load-extension=sales_kpi
 # Isolation tests (specs/*.spec): behaviour across concurrent sessions.
 ISOLATION   = stage_catalog_sessions

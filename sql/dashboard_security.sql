@@ -17,8 +17,9 @@ GRANT SELECT ON sales_kpi.reps, sales_kpi.customers, sales_kpi.products, sales_k
                 sales_kpi.marketing_spend, sales_kpi.market_size, sales_kpi.subscriptions,
                 sales_kpi.kpi_targets,
                 sales_kpi.deal_state, sales_kpi.fiscal_now, sales_kpi.league_status, sales_kpi.pipeline,
-                sales_kpi.team_activity, sales_kpi.performance, sales_kpi.stage_analysis,
-                sales_kpi.leaderboard, sales_kpi.kpi_summary, sales_kpi.kpi_values, sales_kpi.kpi_alerts
+                sales_kpi.team_activity, sales_kpi.performance, sales_kpi.stage_visits, sales_kpi.stage_analysis,
+                sales_kpi.leaderboard, sales_kpi.kpi_summary_periods, sales_kpi.kpi_summary, sales_kpi.kpi_values,
+                sales_kpi.kpi_alerts
    TO regress_ann, regress_bob;
 
 -- A rep sees their own row, deals (the versions they owned), activities and
@@ -38,7 +39,7 @@ CREATE POLICY own_activities ON sales_kpi.activities
 CREATE POLICY own_quotas ON sales_kpi.quotas
     USING (rep_id IN (SELECT rep_id FROM sales_kpi.reps WHERE login = current_user));
 
-SELECT sales_kpi.refresh_dashboards() IS NOT NULL AS refreshed_by_owner;
+SELECT count(*) AS refreshed_by_owner, count(*) FILTER (WHERE error IS NOT NULL) AS failed FROM sales_kpi.refresh_dashboards();
 GRANT SELECT ON sales_kpi.pipeline_mv TO regress_ann;
 
 SET ROLE regress_ann;
@@ -68,6 +69,10 @@ SELECT target_id, scope, scope_id, value FROM sales_kpi.kpi_alerts ORDER BY targ
 SELECT array_agg(rep_id ORDER BY rep_id) AS reps_in_twin FROM sales_kpi.pipeline_mv;
 -- Twins not granted are not readable at all.
 SELECT count(*) FROM sales_kpi.leaderboard_mv;
+-- Nor are the stores the twins are computed from, nor the change log.
+SELECT count(*) FROM sales_kpi.deal_state_store;
+SELECT count(*) FROM sales_kpi.stage_visits_store;
+SELECT count(*) FROM sales_kpi.dashboard_changes;
 RESET ROLE;
 
 -- Bob sees only Bob.

@@ -139,7 +139,7 @@ SET sales_kpi.as_of = '2024-06-30';
 -- writes above reach the statistics first, as another session's would
 -- within a second, so that the status below counts none as pending.)
 SELECT pg_stat_force_next_flush();
-SELECT view_name, rows, error FROM sales_kpi.refresh_dashboards();
+SELECT view_name, mode, rows, error FROM sales_kpi.refresh_dashboards();
 SELECT (SELECT count(*) FROM (SELECT * FROM sales_kpi.league_status EXCEPT SELECT * FROM sales_kpi.league_status_mv) x)
      + (SELECT count(*) FROM (SELECT * FROM sales_kpi.pipeline EXCEPT SELECT * FROM sales_kpi.pipeline_mv) x)
      + (SELECT count(*) FROM (SELECT * FROM sales_kpi.team_activity EXCEPT SELECT * FROM sales_kpi.team_activity_mv) x)
@@ -161,7 +161,7 @@ FROM sales_kpi.dashboard_status ORDER BY view_name;
 BEGIN;
 INSERT INTO sales_kpi.deals (deal_id, rep_id, stage, amount, created_at) VALUES ('8', '2', 'Proposal', 700, '2024-06-29');
 DROP INDEX sales_kpi.pipeline_mv_key;
-SELECT view_name, rows, error FROM sales_kpi.refresh_dashboards();
+SELECT view_name, mode, rows, error FROM sales_kpi.refresh_dashboards();
 SELECT pg_stat_force_next_flush();
 SELECT view_name, current, changes_pending > 0 AS changed_since, last_error IS NOT NULL AS failed, as_of
 FROM sales_kpi.dashboard_status WHERE view_name IN ('sales_kpi.pipeline_mv', 'sales_kpi.leaderboard_mv') ORDER BY 1;
@@ -201,4 +201,4 @@ RESET sales_kpi.as_of;
 TRUNCATE sales_kpi.leads, sales_kpi.kpi_targets, sales_kpi.subscriptions, sales_kpi.market_size, sales_kpi.marketing_spend,
          sales_kpi.quotas, sales_kpi.activities, sales_kpi.deal_history, sales_kpi.deals,
          sales_kpi.products, sales_kpi.customers, sales_kpi.reps, sales_kpi.stages;
-SELECT view_name, rows, error FROM sales_kpi.refresh_dashboards();
+SELECT view_name, mode, rows, error FROM sales_kpi.refresh_dashboards();

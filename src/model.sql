@@ -123,6 +123,11 @@ CREATE TABLE sales_kpi.activities (
 );
 CREATE INDEX activities_rep_id ON sales_kpi.activities (rep_id);
 CREATE INDEX activities_deal_id ON sales_kpi.activities (deal_id);
+-- for the team activity dashboard: the quarter's activities, and tasks not
+-- completed (never, or after the as-of day)
+CREATE INDEX activities_created_at ON sales_kpi.activities (created_at);
+CREATE INDEX activities_completed_at ON sales_kpi.activities (completed_at) WHERE kind = 'task';
+CREATE INDEX activities_open_tasks ON sales_kpi.activities (due_at) WHERE kind = 'task' AND completed_at IS NULL;
 COMMENT ON TABLE sales_kpi.activities IS 'Calls, emails, meetings and tasks; a task is overdue when due and not completed';
 
 CREATE TABLE sales_kpi.quotas (

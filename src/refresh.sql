@@ -6,21 +6,28 @@
 -- materialized view holds the rows its owner could see when it was
 -- refreshed: row-level security on the tables does NOT apply to it, so no
 -- one may read the twins until granted (see the README).
+--
+-- A twin runs its live view's own query (sales_kpi.twin_query()) over the
+-- per-deal stores of incremental.sql, which the refresh keeps at the cost of
+-- the deals that changed; a twin none of whose tables changed is left as it
+-- is (sales_kpi.dashboard_sources).
 
-CREATE MATERIALIZED VIEW sales_kpi.league_status_mv AS SELECT * FROM sales_kpi.league_status;
-CREATE UNIQUE INDEX league_status_mv_key ON sales_kpi.league_status_mv (section, rank);
-CREATE MATERIALIZED VIEW sales_kpi.pipeline_mv AS SELECT * FROM sales_kpi.pipeline;
-CREATE UNIQUE INDEX pipeline_mv_key ON sales_kpi.pipeline_mv (rep_id, pipeline);
-CREATE MATERIALIZED VIEW sales_kpi.team_activity_mv AS SELECT * FROM sales_kpi.team_activity;
-CREATE UNIQUE INDEX team_activity_mv_key ON sales_kpi.team_activity_mv (rep_id);
-CREATE MATERIALIZED VIEW sales_kpi.performance_mv AS SELECT * FROM sales_kpi.performance;
-CREATE UNIQUE INDEX performance_mv_key ON sales_kpi.performance_mv (dimension, dimension_value);
-CREATE MATERIALIZED VIEW sales_kpi.stage_analysis_mv AS SELECT * FROM sales_kpi.stage_analysis;
-CREATE UNIQUE INDEX stage_analysis_mv_key ON sales_kpi.stage_analysis_mv (pipeline, stage);
-CREATE MATERIALIZED VIEW sales_kpi.leaderboard_mv AS SELECT * FROM sales_kpi.leaderboard;
-CREATE UNIQUE INDEX leaderboard_mv_key ON sales_kpi.leaderboard_mv (level, entity_id);
-CREATE MATERIALIZED VIEW sales_kpi.kpi_summary_mv AS SELECT * FROM sales_kpi.kpi_summary;
-CREATE UNIQUE INDEX kpi_summary_mv_key ON sales_kpi.kpi_summary_mv (grain, period_start);
+DO $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN SELECT * FROM (VALUES ('league_status', 'section, rank'), ('pipeline', 'rep_id, pipeline'),
+                                   ('team_activity', 'rep_id'), ('performance', 'dimension, dimension_value'),
+                                   ('stage_analysis', 'pipeline, stage'), ('leaderboard', 'level, entity_id'),
+                                   ('kpi_summary_periods', 'grain, period_start'),
+                                   ('kpi_summary', 'grain, period_start')) x(live, key)
+    LOOP
+        EXECUTE format('CREATE MATERIALIZED VIEW sales_kpi.%I AS %s', t.live || '_mv',
+                       sales_kpi.twin_query(('sales_kpi.' || t.live)::regclass));
+        EXECUTE format('CREATE UNIQUE INDEX %I ON sales_kpi.%I (%s)', t.live || '_mv_key', t.live || '_mv', t.key);
+    END LOOP;
+END
+$$;
 -- The alerts' twin reads the twins refreshed before it (refresh_dashboards()
 -- refreshes it last): the same rows as sales_kpi.kpi_alerts once they are
 -- fresh, without computing the summary, pipeline and leaderboard again.
@@ -49,6 +56,7 @@ COMMENT ON MATERIALIZED VIEW sales_kpi.team_activity_mv IS 'Snapshot of sales_kp
 COMMENT ON MATERIALIZED VIEW sales_kpi.performance_mv IS 'Snapshot of sales_kpi.performance (no row-level security)';
 COMMENT ON MATERIALIZED VIEW sales_kpi.stage_analysis_mv IS 'Snapshot of sales_kpi.stage_analysis (no row-level security)';
 COMMENT ON MATERIALIZED VIEW sales_kpi.leaderboard_mv IS 'Snapshot of sales_kpi.leaderboard (no row-level security)';
+COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_summary_periods_mv IS 'Snapshot of sales_kpi.kpi_summary_periods, which kpi_summary_mv reads (no row-level security)';
 COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_summary_mv IS 'Snapshot of sales_kpi.kpi_summary (no row-level security)';
 COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_alerts_mv IS 'Snapshot of sales_kpi.kpi_alerts, computed from the other twins (no row-level security)';
 
@@ -62,6 +70,7 @@ CREATE TABLE sales_kpi.dashboard_refreshes (
     as_of         date,
     duration      interval,
     rows          bigint,
+    mode          text,
     model_writes  bigint,
     error         text,
     failed_at     timestamptz
@@ -86,8 +95,8 @@ $$;
 COMMENT ON FUNCTION sales_kpi.model_writes() IS
     'Rows written to the model tables so far, by the cumulative statistics (for sales_kpi.dashboard_status)';
 
-CREATE FUNCTION sales_kpi.refresh_dashboards()
-RETURNS TABLE (view_name text, duration interval, rows bigint, error text)
+CREATE FUNCTION sales_kpi.refresh_dashboards(full boolean DEFAULT false)
+RETURNS TABLE (view_name text, mode text, duration interval, rows bigint, error text)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -95,23 +104,89 @@ AS $$
 DECLARE
     mv text;
     started timestamptz;
-    writes bigint := sales_kpi.model_writes();
+    writes bigint;
+    now_state sales_kpi.dashboard_refresh_state;
+    was sales_kpi.dashboard_refresh_state;
+    rebuild boolean;
+    changed_sources text[];
+    store_rows bigint;
 BEGIN
+    -- One refresh at a time (a second one waits for the first).
+    PERFORM pg_advisory_xact_lock(hashtext('sales_kpi.refresh_dashboards'));
+    writes := sales_kpi.model_writes();
+    now_state := sales_kpi.dashboard_settings_now();
+    SELECT * INTO was FROM sales_kpi.dashboard_refresh_state;
+
+    -- Take the changes recorded so far (a write committed from now on stays
+    -- for the next refresh).
+    IF to_regclass('pg_temp.dashboard_changed_deals') IS NOT NULL THEN
+        DROP TABLE pg_temp.dashboard_changed_deals;
+    END IF;
+    CREATE TEMP TABLE dashboard_taken ON COMMIT DROP AS
+    WITH taken AS (DELETE FROM sales_kpi.dashboard_changes RETURNING source, deal_id)
+    SELECT DISTINCT source, deal_id FROM taken;
+    CREATE TEMP TABLE dashboard_changed_deals ON COMMIT DROP AS
+    SELECT deal_id FROM pg_temp.dashboard_taken WHERE source = 'deals' AND deal_id IS NOT NULL;
+    SELECT array_agg(DISTINCT source) INTO changed_sources FROM pg_temp.dashboard_taken;
+    IF was.first_deal_at IS DISTINCT FROM now_state.first_deal_at THEN
+        changed_sources := changed_sources || 'first_deal'::text;
+    END IF;
+    SELECT count(*) INTO store_rows FROM sales_kpi.deal_state_store;
+
+    -- Everything is recomputed when asked, on the first refresh, when the
+    -- settings or the catalog the stores were built under changed, after a
+    -- TRUNCATE of the history, or when so many deals changed that
+    -- rebuilding costs less.
+    rebuild := refresh_dashboards.full OR was IS NULL
+               OR (was.as_of, was.time_zone, was.fiscal_year_start_month, was.catalog)
+                  IS DISTINCT FROM (now_state.as_of, now_state.time_zone, now_state.fiscal_year_start_month, now_state.catalog)
+               OR EXISTS (SELECT FROM pg_temp.dashboard_taken WHERE source = 'deals' AND deal_id IS NULL)
+               OR (SELECT count(*) FROM pg_temp.dashboard_changed_deals) > greatest(store_rows / 5, 1000);
+
+    view_name := 'sales_kpi.deal_state_store';
+    started := clock_timestamp();
+    error := NULL;
+    rows := sales_kpi.refresh_dashboard_stores(rebuild);
+    mode := CASE WHEN rebuild THEN 'full' WHEN rows > 0 THEN 'incremental' ELSE 'unchanged' END;
+    duration := clock_timestamp() - started;
+    RETURN NEXT;
+    INSERT INTO sales_kpi.dashboard_refresh_state AS s SELECT (now_state).*
+    ON CONFLICT (singleton) DO UPDATE
+       SET as_of = excluded.as_of, time_zone = excluded.time_zone,
+           fiscal_year_start_month = excluded.fiscal_year_start_month, catalog = excluded.catalog,
+           first_deal_at = excluded.first_deal_at, built_at = excluded.built_at;
+
     FOREACH mv IN ARRAY ARRAY['league_status_mv', 'pipeline_mv', 'team_activity_mv', 'performance_mv',
-                              'stage_analysis_mv', 'leaderboard_mv', 'kpi_summary_mv', 'kpi_alerts_mv']
+                              'stage_analysis_mv', 'leaderboard_mv', 'kpi_summary_periods_mv', 'kpi_summary_mv',
+                              'kpi_alerts_mv']
     LOOP
         view_name := 'sales_kpi.' || mv;
         started := clock_timestamp();
         rows := NULL;
         error := NULL;
+        -- A twin is recomputed when everything is, when it never was or its
+        -- last refresh failed, or when a table it reads changed.
+        mode := CASE
+            WHEN rebuild THEN 'full'
+            WHEN NOT EXISTS (SELECT FROM sales_kpi.dashboard_refreshes r
+                              WHERE r.view_name = 'sales_kpi.' || mv AND r.error IS NULL AND r.as_of = now_state.as_of
+                                AND r.refreshed_at IS NOT NULL)
+              OR NOT (SELECT m.ispopulated FROM pg_matviews m WHERE m.schemaname = 'sales_kpi' AND m.matviewname = mv)
+              THEN 'full'
+            WHEN EXISTS (SELECT FROM sales_kpi.dashboard_sources s
+                          WHERE s.view_name = 'sales_kpi.' || mv AND s.source = ANY (changed_sources))
+              THEN 'incremental'
+            ELSE 'unchanged' END;
         -- Each refresh is a subtransaction: a failure rolls back only this
         -- view, which keeps its last snapshot, and the others go on.
         BEGIN
-            IF (SELECT m.ispopulated FROM pg_matviews m
-                 WHERE m.schemaname = 'sales_kpi' AND m.matviewname = mv) THEN
-                EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY sales_kpi.%I', mv);
-            ELSE
-                EXECUTE format('REFRESH MATERIALIZED VIEW sales_kpi.%I', mv);
+            IF mode <> 'unchanged' THEN
+                IF (SELECT m.ispopulated FROM pg_matviews m
+                     WHERE m.schemaname = 'sales_kpi' AND m.matviewname = mv) THEN
+                    EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY sales_kpi.%I', mv);
+                ELSE
+                    EXECUTE format('REFRESH MATERIALIZED VIEW sales_kpi.%I', mv);
+                END IF;
             END IF;
             EXECUTE format('SELECT count(*) FROM sales_kpi.%I', mv) INTO rows;
         EXCEPTION WHEN OTHERS THEN
@@ -120,11 +195,12 @@ BEGIN
         END;
         duration := clock_timestamp() - started;
         IF error IS NULL THEN
-            INSERT INTO sales_kpi.dashboard_refreshes AS r (view_name, refreshed_at, as_of, duration, rows, model_writes)
-            VALUES (view_name, started, sales_kpi.as_of(), duration, rows, writes)
+            INSERT INTO sales_kpi.dashboard_refreshes AS r (view_name, refreshed_at, as_of, duration, rows, mode, model_writes)
+            VALUES (view_name, started, now_state.as_of, duration, rows, mode, writes)
             ON CONFLICT (view_name) DO UPDATE
                SET refreshed_at = excluded.refreshed_at, as_of = excluded.as_of, duration = excluded.duration,
-                   rows = excluded.rows, model_writes = excluded.model_writes, error = NULL, failed_at = NULL;
+                   rows = excluded.rows, mode = excluded.mode, model_writes = excluded.model_writes,
+                   error = NULL, failed_at = NULL;
         ELSE
             INSERT INTO sales_kpi.dashboard_refreshes AS r (view_name, error, failed_at)
             VALUES (view_name, error, started)
@@ -134,8 +210,8 @@ BEGIN
     END LOOP;
 END
 $$;
-COMMENT ON FUNCTION sales_kpi.refresh_dashboards() IS
-    'Refreshes every dashboard''s materialized twin (concurrently once populated); one row per view: name, duration, rows, error (a failed view keeps its last snapshot)';
+COMMENT ON FUNCTION sales_kpi.refresh_dashboards(boolean) IS
+    'Brings every dashboard''s materialized twin up to date (concurrently once populated): incrementally from the changes recorded since the last refresh, or everything when full, on the first refresh, or after a change of as-of day, time zone, fiscal year start or stage catalog; one row per store and view: name, mode (full, incremental, unchanged), duration, rows, error (a failed view keeps its last snapshot)';
 
 -- Monitoring, and "data as of" for BI tools.
 CREATE VIEW sales_kpi.dashboard_status WITH (security_invoker = true) AS
@@ -144,6 +220,7 @@ SELECT 'sales_kpi.' || m.matviewname AS view_name,
        r.refreshed_at,
        r.as_of,
        r.duration,
+       r.mode AS last_mode,
        r.rows,
        greatest(sales_kpi.model_writes() - r.model_writes, 0) AS changes_pending,
        now() - r.refreshed_at AS stale_for,
@@ -161,6 +238,8 @@ COMMENT ON COLUMN sales_kpi.dashboard_status.populated IS 'Whether it holds rows
 COMMENT ON COLUMN sales_kpi.dashboard_status.refreshed_at IS 'When the last successful refresh of this twin began';
 COMMENT ON COLUMN sales_kpi.dashboard_status.as_of IS 'The as-of day the twin holds (its "data as of")';
 COMMENT ON COLUMN sales_kpi.dashboard_status.duration IS 'How long that refresh took';
+COMMENT ON COLUMN sales_kpi.dashboard_status.last_mode IS
+    'How the last refresh brought it up to date: full (recomputed from everything), incremental (from the stores, after changes to what it reads) or unchanged (nothing it reads had changed)';
 COMMENT ON COLUMN sales_kpi.dashboard_status.rows IS 'Rows the twin holds';
 COMMENT ON COLUMN sales_kpi.dashboard_status.changes_pending IS
     'Rows inserted, updated or deleted in the model tables since that refresh began (by the cumulative statistics)';
@@ -217,6 +296,6 @@ COMMENT ON FUNCTION sales_kpi.unschedule_refresh() IS
 
 -- Refreshing needs ownership of the materialized views; scheduling is for
 -- the same people.
-REVOKE ALL ON FUNCTION sales_kpi.refresh_dashboards() FROM PUBLIC;
+REVOKE ALL ON FUNCTION sales_kpi.refresh_dashboards(boolean) FROM PUBLIC;
 REVOKE ALL ON FUNCTION sales_kpi.schedule_refresh(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION sales_kpi.unschedule_refresh() FROM PUBLIC;

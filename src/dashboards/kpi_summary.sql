@@ -21,10 +21,13 @@
 --                       active on the period's last day
 --   quota_attainment    revenue / quota
 
-CREATE VIEW sales_kpi.kpi_summary WITH (security_invoker = true) AS
+-- The periods of the summary and what it takes from the tables other than
+-- the deals (customers, reps, subscriptions, spend, market size, quotas):
+-- a view of its own, so that the refresh recomputes it only when one of
+-- those tables changed (sales_kpi.kpi_summary_periods_mv, refresh.sql).
+CREATE VIEW sales_kpi.kpi_summary_periods WITH (security_invoker = true) AS
 WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
 grains AS (SELECT * FROM (VALUES ('month'), ('quarter'), ('year')) AS g(grain)),
-ds AS MATERIALIZED (SELECT * FROM sales_kpi.deal_state),
 months AS (
     SELECT m
     FROM f, generate_series(date_trunc('month', least((SELECT min(created_at) FROM sales_kpi.deals), f.as_of_end - interval '1 day')),
@@ -38,23 +41,84 @@ p AS (
     FROM f, (SELECT g.grain, @extschema@.fiscal_period_start(m, g.grain) AS period_start,
                     @extschema@.fiscal_period_label(m, g.grain) AS period_label
              FROM months, grains g GROUP BY 1, 2, 3) AS x
+)
+SELECT p.grain, p.period_start, p.period_end, p.period_label,
+       (SELECT @extschema@.retention_rate(daterange(c.acquired_on, c.churned_on), daterange(p.period_start, p.period_end))
+          FROM sales_kpi.customers c WHERE c.acquired_on IS NULL OR c.acquired_on < p.period_end) AS customer_retention,
+       (SELECT @extschema@.churn_rate(daterange(c.acquired_on, c.churned_on), daterange(p.period_start, p.period_end))
+          FROM sales_kpi.customers c WHERE c.acquired_on IS NULL OR c.acquired_on < p.period_end) AS customer_churn,
+       (SELECT @extschema@.retention_rate(daterange(r.hired_on, r.left_on), daterange(p.period_start, p.period_end))
+          FROM sales_kpi.reps r WHERE r.hired_on IS NULL OR r.hired_on < p.period_end) AS rep_retention,
+       (SELECT count(*) FROM sales_kpi.reps r
+         WHERE daterange(r.hired_on, r.left_on) @> (p.period_end - 1)) AS active_reps,
+       (SELECT coalesce(sum(s.mrr), 0) FROM sales_kpi.subscriptions s
+         WHERE s.active @> (p.period_end - 1)) AS mrr,
+       (SELECT sum(sales_kpi.prorate(m.amount, m.period, daterange(p.period_start, p.period_end)))
+          FROM sales_kpi.marketing_spend m WHERE m.period && daterange(p.period_start, p.period_end)) AS spend,
+       (SELECT sum(sales_kpi.prorate(m.amount, m.period, daterange(p.period_start, p.period_end)))
+          FROM sales_kpi.market_size m WHERE m.period && daterange(p.period_start, p.period_end)) AS market,
+       (SELECT sum(sales_kpi.prorate(q.amount, q.period, daterange(p.period_start, p.period_end)))
+          FROM sales_kpi.quotas q WHERE q.period && daterange(p.period_start, p.period_end)) AS quota,
+       f.as_of
+FROM p CROSS JOIN f;
+COMMENT ON VIEW sales_kpi.kpi_summary_periods IS
+    'The fiscal months, quarters and years of sales_kpi.kpi_summary with what it takes from customers, reps, subscriptions, spend, market size and quotas';
+COMMENT ON COLUMN sales_kpi.kpi_summary_periods.grain IS 'month, quarter or year';
+COMMENT ON COLUMN sales_kpi.kpi_summary_periods.period_start IS 'First day of the fiscal period';
+COMMENT ON COLUMN sales_kpi.kpi_summary_periods.period_end IS 'Day after the period, or after the as-of day for the current one';
+COMMENT ON COLUMN sales_kpi.kpi_summary_periods.period_label IS 'Fiscal period label';
+COMMENT ON COLUMN sales_kpi.kpi_summary_periods.customer_retention IS 'retention_rate of the customers over the period';
+COMMENT ON COLUMN sales_kpi.kpi_summary_periods.customer_churn IS 'churn_rate of the customers over the period';
+COMMENT ON COLUMN sales_kpi.kpi_summary_periods.rep_retention IS 'retention_rate of the reps over the period';
+COMMENT ON COLUMN sales_kpi.kpi_summary_periods.active_reps IS 'Reps employed on the period''s last day';
+COMMENT ON COLUMN sales_kpi.kpi_summary_periods.mrr IS 'MRR of the subscriptions active on the period''s last day';
+COMMENT ON COLUMN sales_kpi.kpi_summary_periods.spend IS 'Marketing spend prorated to the period';
+COMMENT ON COLUMN sales_kpi.kpi_summary_periods.market IS 'Market size prorated to the period';
+COMMENT ON COLUMN sales_kpi.kpi_summary_periods.quota IS 'Quotas prorated to the period';
+COMMENT ON COLUMN sales_kpi.kpi_summary_periods.as_of IS 'The as-of day';
+
+-- Deals are summarised per fiscal month once (the KPI aggregates' summaries,
+-- sums and counts), and the months rolled up into quarters and years:
+-- exactly what the aggregates give over the rows, at a third of the work.
+CREATE VIEW sales_kpi.kpi_summary WITH (security_invoker = true) AS
+WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
+grains AS (SELECT * FROM (VALUES ('month'), ('quarter'), ('year')) AS g(grain)),
+ds AS MATERIALIZED (
+    SELECT ds.customer_id, ds.amount, ds.created_at, ds.closed_at, ds.contract_term, ds.outcome, ds.won
+    FROM sales_kpi.deal_state ds
+),
+p AS (SELECT * FROM sales_kpi.kpi_summary_periods),
+closed_month AS (
+    SELECT @extschema@.fiscal_period_start(ds.closed_at, 'month') AS month,
+           sum(ds.amount) FILTER (WHERE ds.outcome = 'won') AS revenue,
+           count(ds.amount) FILTER (WHERE ds.outcome = 'won') AS won_amounts,
+           count(*) FILTER (WHERE ds.outcome = 'won') AS deals_won,
+           @extschema@.win_rate_summary(ds.won) AS win_rate,
+           @extschema@.acv_summary(ds.amount, ds.contract_term) FILTER (WHERE ds.outcome = 'won') AS acv,
+           @extschema@.clv_summary(ds.customer_id, ds.amount, ds.closed_at) FILTER (WHERE ds.outcome = 'won') AS clv
+    FROM ds
+    WHERE ds.outcome <> 'open'
+    GROUP BY 1
 ),
 closed AS (
-    SELECT g.grain, @extschema@.fiscal_period_start(ds.closed_at, g.grain) AS period_start,
-           sum(ds.amount) FILTER (WHERE ds.outcome = 'won') AS revenue,
-           count(*) FILTER (WHERE ds.outcome = 'won') AS deals_won,
-           @extschema@.win_rate(ds.won) AS win_rate,
-           round(avg(ds.amount) FILTER (WHERE ds.outcome = 'won'), 2) AS avg_deal_size,
-           round(@extschema@.acv(ds.amount, ds.contract_term) FILTER (WHERE ds.outcome = 'won'), 2) AS acv,
-           round(@extschema@.clv(ds.customer_id, ds.amount, ds.closed_at) FILTER (WHERE ds.outcome = 'won'), 2) AS clv
-    FROM ds CROSS JOIN grains g
-    WHERE ds.outcome <> 'open'
+    -- avg(amount) is sum(amount) / count(amount), as numeric's avg computes it
+    SELECT g.grain, @extschema@.fiscal_period_start(m.month, g.grain) AS period_start,
+           sum(m.revenue) AS revenue,
+           sum(m.deals_won)::bigint AS deals_won,
+           @extschema@.win_rate(@extschema@.rollup(m.win_rate)) AS win_rate,
+           round(sum(m.revenue) / nullif(sum(m.won_amounts), 0), 2) AS avg_deal_size,
+           round(@extschema@.acv(@extschema@.rollup(m.acv)), 2) AS acv,
+           round(@extschema@.clv(@extschema@.rollup(m.clv)), 2) AS clv
+    FROM closed_month m CROSS JOIN grains g
     GROUP BY 1, 2
 ),
 created AS (
-    SELECT g.grain, @extschema@.fiscal_period_start(ds.created_at, g.grain) AS period_start,
-           @extschema@.conversion_rate(ds.won IS TRUE) AS lead_conversion
-    FROM ds CROSS JOIN grains g
+    SELECT g.grain, @extschema@.fiscal_period_start(m.month, g.grain) AS period_start,
+           @extschema@.conversion_rate(@extschema@.rollup(m.conversion)) AS lead_conversion
+    FROM (SELECT @extschema@.fiscal_period_start(ds.created_at, 'month') AS month,
+                 @extschema@.conversion_rate_summary(ds.won IS TRUE) AS conversion
+          FROM ds GROUP BY 1) m
+    CROSS JOIN grains g
     GROUP BY 1, 2
 ),
 acquired AS (
@@ -72,26 +136,6 @@ hired AS (
     FROM sales_kpi.reps r CROSS JOIN grains g CROSS JOIN f
     WHERE r.hired_on <= f.as_of
     GROUP BY 1, 2
-),
-per_period AS (
-    SELECT p.grain, p.period_start,
-           (SELECT @extschema@.retention_rate(daterange(c.acquired_on, c.churned_on), daterange(p.period_start, p.period_end))
-              FROM sales_kpi.customers c WHERE c.acquired_on IS NULL OR c.acquired_on < p.period_end) AS customer_retention,
-           (SELECT @extschema@.churn_rate(daterange(c.acquired_on, c.churned_on), daterange(p.period_start, p.period_end))
-              FROM sales_kpi.customers c WHERE c.acquired_on IS NULL OR c.acquired_on < p.period_end) AS customer_churn,
-           (SELECT @extschema@.retention_rate(daterange(r.hired_on, r.left_on), daterange(p.period_start, p.period_end))
-              FROM sales_kpi.reps r WHERE r.hired_on IS NULL OR r.hired_on < p.period_end) AS rep_retention,
-           (SELECT count(*) FROM sales_kpi.reps r
-             WHERE daterange(r.hired_on, r.left_on) @> (p.period_end - 1)) AS active_reps,
-           (SELECT coalesce(sum(s.mrr), 0) FROM sales_kpi.subscriptions s
-             WHERE s.active @> (p.period_end - 1)) AS mrr,
-           (SELECT sum(sales_kpi.prorate(m.amount, m.period, daterange(p.period_start, p.period_end)))
-              FROM sales_kpi.marketing_spend m WHERE m.period && daterange(p.period_start, p.period_end)) AS spend,
-           (SELECT sum(sales_kpi.prorate(m.amount, m.period, daterange(p.period_start, p.period_end)))
-              FROM sales_kpi.market_size m WHERE m.period && daterange(p.period_start, p.period_end)) AS market,
-           (SELECT sum(sales_kpi.prorate(q.amount, q.period, daterange(p.period_start, p.period_end)))
-              FROM sales_kpi.quotas q WHERE q.period && daterange(p.period_start, p.period_end)) AS quota
-    FROM p
 )
 SELECT p.grain,
        p.period_start,
@@ -105,20 +149,19 @@ SELECT p.grain,
        c.avg_deal_size,
        c.acv,
        c.clv,
-       round(@extschema@.cac(round(pp.spend, 2), coalesce(a.new_customers, 0)), 2) AS cac,
-       pp.customer_retention,
-       pp.customer_churn,
-       pp.mrr,
-       CASE WHEN pp.market >= coalesce(c.revenue, 0)
-            THEN @extschema@.market_share(coalesce(c.revenue, 0), pp.market) END AS market_share,
-       pp.rep_retention,
+       round(@extschema@.cac(round(p.spend, 2), coalesce(a.new_customers, 0)), 2) AS cac,
+       p.customer_retention,
+       p.customer_churn,
+       p.mrr,
+       CASE WHEN p.market >= coalesce(c.revenue, 0)
+            THEN @extschema@.market_share(coalesce(c.revenue, 0), p.market) END AS market_share,
+       p.rep_retention,
        h.avg_ramp_time,
        round((extract(epoch FROM h.avg_ramp_time) / 86400)::numeric, 2) AS avg_ramp_days,
-       coalesce(a.referrals, 0)::float8 / nullif(pp.active_reps, 0) AS referrals_per_rep,
-       @extschema@.quota_attainment(coalesce(c.revenue, 0), pp.quota) AS quota_attainment,
+       coalesce(a.referrals, 0)::float8 / nullif(p.active_reps, 0) AS referrals_per_rep,
+       @extschema@.quota_attainment(coalesce(c.revenue, 0), p.quota) AS quota_attainment,
        (SELECT as_of FROM f) AS as_of
 FROM p
-JOIN per_period pp USING (grain, period_start)
 LEFT JOIN closed c USING (grain, period_start)
 LEFT JOIN created cr USING (grain, period_start)
 LEFT JOIN acquired a USING (grain, period_start)

@@ -10,7 +10,13 @@
 
 CREATE VIEW sales_kpi.league_status WITH (security_invoker = true) AS
 WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
-ds AS MATERIALIZED (SELECT * FROM sales_kpi.deal_state),
+-- the deals the tiles read: open ones, and those won this fiscal year
+ds AS MATERIALIZED (
+    SELECT ds.deal_id, ds.rep_id, ds.customer_id, ds.name, ds.amount, ds.probability, ds.outcome, ds.closed_at,
+           ds.as_of
+    FROM sales_kpi.deal_state ds CROSS JOIN f
+    WHERE ds.outcome = 'open' OR (ds.outcome = 'won' AND ds.closed_at >= f.year_start)
+),
 won AS (
     SELECT ds.* FROM ds CROSS JOIN f
     WHERE ds.outcome = 'won' AND ds.closed_at >= f.year_start

@@ -3,32 +3,52 @@
 -- tasks (due before the end of the as-of day and not completed by then,
 -- whenever created).
 
+-- The quarter's activities are found through the index on created_at, and
+-- the overdue tasks through the index of tasks never completed plus the one
+-- on completed_at (tasks completed after the as-of day): neither part reads
+-- the whole history of activities.
 CREATE VIEW sales_kpi.team_activity WITH (security_invoker = true) AS
 WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
-a AS (
-    SELECT a.*, a.created_at >= f.quarter_start AS this_quarter,
-           a.completed_at < f.as_of_end AS completed
-    FROM sales_kpi.activities a CROSS JOIN f
-    WHERE a.created_at < f.as_of_end
+quarter AS (
+    SELECT a.rep_id,
+           count(*) FILTER (WHERE a.kind = 'task') AS tasks_total,
+           count(*) FILTER (WHERE a.kind = 'task' AND a.completed_at < (SELECT as_of_end FROM f)) AS tasks_completed,
+           count(*) FILTER (WHERE a.kind = 'call') AS calls,
+           count(*) FILTER (WHERE a.kind = 'email') AS emails,
+           count(*) FILTER (WHERE a.kind = 'meeting') AS meetings,
+           count(*) AS activities_total
+    FROM sales_kpi.activities a
+    WHERE a.created_at >= (SELECT quarter_start FROM f) AND a.created_at < (SELECT as_of_end FROM f)
+    GROUP BY a.rep_id
+),
+overdue AS (
+    SELECT o.rep_id, count(*) AS tasks_overdue
+    FROM (SELECT a.rep_id FROM sales_kpi.activities a
+          WHERE a.kind = 'task' AND a.completed_at IS NULL
+            AND a.due_at < (SELECT as_of_end FROM f) AND a.created_at < (SELECT as_of_end FROM f)
+          UNION ALL
+          SELECT a.rep_id FROM sales_kpi.activities a
+          WHERE a.kind = 'task' AND a.completed_at >= (SELECT as_of_end FROM f)
+            AND a.due_at < (SELECT as_of_end FROM f) AND a.created_at < (SELECT as_of_end FROM f)) o
+    GROUP BY o.rep_id
 )
 SELECT r.rep_id,
        r.name AS rep_name,
        r.team,
-       count(a.activity_id) FILTER (WHERE a.kind = 'task' AND a.this_quarter) AS tasks_total,
-       count(a.activity_id) FILTER (WHERE a.kind = 'task' AND a.this_quarter AND a.completed) AS tasks_completed,
-       count(a.activity_id) FILTER (WHERE a.kind = 'task' AND a.due_at < f.as_of_end
-                                    AND a.completed IS NOT TRUE) AS tasks_overdue,
-       count(a.activity_id) FILTER (WHERE a.kind = 'call' AND a.this_quarter) AS calls,
-       count(a.activity_id) FILTER (WHERE a.kind = 'email' AND a.this_quarter) AS emails,
-       count(a.activity_id) FILTER (WHERE a.kind = 'meeting' AND a.this_quarter) AS meetings,
-       count(a.activity_id) FILTER (WHERE a.this_quarter) AS activities_total,
+       coalesce(q.tasks_total, 0) AS tasks_total,
+       coalesce(q.tasks_completed, 0) AS tasks_completed,
+       coalesce(o.tasks_overdue, 0) AS tasks_overdue,
+       coalesce(q.calls, 0) AS calls,
+       coalesce(q.emails, 0) AS emails,
+       coalesce(q.meetings, 0) AS meetings,
+       coalesce(q.activities_total, 0) AS activities_total,
        f.quarter_start AS period_start,
        f.as_of
 FROM sales_kpi.reps r
 CROSS JOIN f
-LEFT JOIN a ON a.rep_id = r.rep_id
-WHERE (r.hired_on IS NULL OR r.hired_on <= f.as_of) AND (r.left_on IS NULL OR r.left_on > f.quarter_start)
-GROUP BY r.rep_id, r.name, r.team, f.quarter_start, f.as_of;
+LEFT JOIN quarter q ON q.rep_id = r.rep_id
+LEFT JOIN overdue o ON o.rep_id = r.rep_id
+WHERE (r.hired_on IS NULL OR r.hired_on <= f.as_of) AND (r.left_on IS NULL OR r.left_on > f.quarter_start);
 COMMENT ON VIEW sales_kpi.team_activity IS
     'Team activity dashboard: per rep, tasks, calls, emails and meetings this fiscal quarter, and overdue tasks';
 COMMENT ON COLUMN sales_kpi.team_activity.rep_id IS 'Rep';

@@ -1,7 +1,7 @@
 -- pgTAP: the extension's functions and aggregates, their signatures, return
 -- types, volatility, strictness, parallel safety and comments.
 BEGIN;
-SELECT plan(100);
+SELECT plan(109);
 
 -- Aggregates and their return types.
 SELECT is_aggregate('public', f, a, f || '(' || array_to_string(a, ', ') || ') is an aggregate')
@@ -82,7 +82,7 @@ SELECT is_empty($$
 -- Every function of the extension is PARALLEL SAFE and commented, but for
 -- those that write (refresh, scheduling, the syncs and their parts) and the
 -- trigger functions, which are VOLATILE and PARALLEL UNSAFE.
-\set writers '''refresh_dashboards'', ''schedule_refresh'', ''unschedule_refresh'', ''schedule_sync'', ''unschedule_sync'', ''sync_salesforce'', ''sync_hubspot'', ''sync_begin'', ''sync_read'', ''sync_end'', ''sync_analyze'', ''sync_quarantine'', ''sync_stage_start'', ''sync_stage_catalog'', ''sync_stage_flags'', ''sync_check_deals'', ''sync_write_deals'', ''sync_write_activities'', ''sync_create_indexes'''
+\set writers '''refresh_dashboards'', ''refresh_dashboard_stores'', ''schedule_refresh'', ''unschedule_refresh'', ''schedule_sync'', ''unschedule_sync'', ''sync_salesforce'', ''sync_hubspot'', ''sync_begin'', ''sync_read'', ''sync_end'', ''sync_analyze'', ''sync_quarantine'', ''sync_stage_start'', ''sync_stage_catalog'', ''sync_stage_flags'', ''sync_check_deals'', ''sync_write_deals'', ''sync_write_activities'', ''sync_create_indexes'''
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
@@ -172,10 +172,18 @@ SELECT is_empty($$
     AND NOT EXISTS (SELECT 1 FROM pg_attribute h WHERE h.attrelid = 'sales_kpi.deal_history'::regclass
                     AND h.attname = a.attname AND h.atttypid = a.atttypid) $$,
   'deal_history has every column of deals, with its type');
-SELECT triggers_are('sales_kpi', 'deals', ARRAY['deals_inserted', 'deals_updated', 'deals_deleted', 'deals_truncated'],
-                    'deals keep their history through four triggers');
-SELECT triggers_are('sales_kpi', 'deal_history', ARRAY['deal_history_inserted', 'deal_history_updated', 'deal_history_deleted'],
-                    'deal_history checks and derives its versions through three triggers');
+SELECT triggers_are('sales_kpi', 'deals', ARRAY['deals_inserted', 'deals_updated', 'deals_deleted', 'deals_truncated',
+                                                 'dashboard_inserted', 'dashboard_updated', 'dashboard_deleted'],
+                    'deals keep their history through four triggers, and record the deals written in three');
+SELECT triggers_are('sales_kpi', 'deal_history', ARRAY['deal_history_inserted', 'deal_history_updated', 'deal_history_deleted',
+                                                       'dashboard_inserted', 'dashboard_updated', 'dashboard_deleted',
+                                                       'dashboard_truncated'],
+                    'deal_history checks and derives its versions through three triggers, and records the deals written in four');
+-- Every other model table the dashboards read records its writes, for the
+-- incremental refresh.
+SELECT has_trigger('sales_kpi', t, 'dashboard_changed', 'sales_kpi.' || t || ' records its writes for the incremental refresh')
+FROM unnest(ARRAY['reps', 'customers', 'products', 'activities', 'quotas', 'marketing_spend', 'market_size',
+                  'subscriptions', 'kpi_targets']) t;
 SELECT ok(EXISTS (SELECT 1 FROM pg_extension
                   WHERE extname = 'sales_kpi' AND 'sales_kpi.deal_history'::regclass = ANY (extconfig)),
           'the deal history is dumped by pg_dump');

@@ -3,7 +3,7 @@
 -- interval plus a numeric days column, periods date), the materialized
 -- twins and their unique keys, comments, and the refresh functions.
 BEGIN;
-SELECT plan(143);
+SELECT plan(144);
 
 CREATE TEMP TABLE expected_columns (view_name text, col text, type text, pos serial);
 INSERT INTO expected_columns (view_name, col, type) VALUES
@@ -91,7 +91,7 @@ SELECT is_empty($$
 -- needs, readable by no one until granted.
 SELECT has_materialized_view('sales_kpi', v || '_mv', 'sales_kpi.' || v || '_mv exists')
 FROM (VALUES ('league_status'), ('pipeline'), ('team_activity'), ('performance'), ('stage_analysis'),
-             ('leaderboard'), ('kpi_summary'), ('kpi_alerts')) AS x(v);
+             ('leaderboard'), ('kpi_summary_periods'), ('kpi_summary'), ('kpi_alerts')) AS x(v);
 SELECT is_empty($$
   SELECT m.matviewname FROM pg_matviews m
   WHERE m.schemaname = 'sales_kpi' AND NOT EXISTS (
@@ -104,11 +104,11 @@ SELECT is_empty($$
   'no twin is readable by PUBLIC (they bypass row-level security)');
 
 -- Refresh and scheduling.
-SELECT function_returns('sales_kpi', 'refresh_dashboards', ARRAY[]::text[], 'setof record',
-                        'refresh_dashboards() returns a row per view');
+SELECT function_returns('sales_kpi', 'refresh_dashboards', ARRAY['boolean'], 'setof record',
+                        'refresh_dashboards(full boolean) returns a row per view');
 SELECT function_returns('sales_kpi', 'schedule_refresh', ARRAY['text'], 'bigint', 'schedule_refresh(text) returns the job id');
 SELECT function_returns('sales_kpi', 'unschedule_refresh', ARRAY[]::text[], 'boolean', 'unschedule_refresh() returns boolean');
-SELECT ok(NOT has_function_privilege('public', 'sales_kpi.refresh_dashboards()', 'EXECUTE'),
+SELECT ok(NOT has_function_privilege('public', 'sales_kpi.refresh_dashboards(boolean)', 'EXECUTE'),
           'PUBLIC may not refresh the dashboards');
 
 SELECT * FROM finish();

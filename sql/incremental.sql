@@ -1,0 +1,175 @@
+--
+-- Incremental refresh: after random sequences of inserts, updates and
+-- deletes (new deals, stage moves, closes, reopenings, amount and owner
+-- edits, deletions, corrections of past versions in the history, deals
+-- created on past days), every twin equals its live view exactly (EXCEPT
+-- ALL both ways), and each refresh recomputes only what changed.
+--
+SET client_min_messages = warning;
+-- seeded CRM-shaped data up to yesterday, dashboards as of today
+SELECT to_char(current_date - 1, 'YYYY-MM-DD') AS as_of \gset
+\set reps 8
+\set customers 400
+\set deals 2000
+\set seed 0.17
+\set crm hubspot
+\o /dev/null
+\i demo/generate.sql
+\o
+SELECT set_config('sales_kpi.as_of', to_char(current_date, 'YYYY-MM-DD'), false) IS NOT NULL AS pinned;
+
+-- Rows of each live view missing from its twin, and rows of the twin the
+-- live view does not have (duplicates counted).
+CREATE FUNCTION pg_temp.twins_differing()
+RETURNS TABLE (view_name text, live_only bigint, twin_only bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v text;
+BEGIN
+    FOREACH v IN ARRAY ARRAY['league_status', 'pipeline', 'team_activity', 'performance', 'stage_analysis',
+                             'leaderboard', 'kpi_summary_periods', 'kpi_summary', 'kpi_alerts']
+    LOOP
+        view_name := v;
+        EXECUTE format('SELECT count(*) FROM (SELECT * FROM sales_kpi.%I EXCEPT ALL SELECT * FROM sales_kpi.%I) x',
+                       v, v || '_mv') INTO live_only;
+        EXECUTE format('SELECT count(*) FROM (SELECT * FROM sales_kpi.%I EXCEPT ALL SELECT * FROM sales_kpi.%I) x',
+                       v || '_mv', v) INTO twin_only;
+        RETURN NEXT;
+    END LOOP;
+    -- and the stores equal what they keep
+    view_name := 'deal_state_store';
+    SELECT count(*) INTO live_only FROM (SELECT * FROM sales_kpi.deal_state EXCEPT ALL SELECT * FROM sales_kpi.deal_state_store) x;
+    SELECT count(*) INTO twin_only FROM (SELECT * FROM sales_kpi.deal_state_store EXCEPT ALL SELECT * FROM sales_kpi.deal_state) x;
+    RETURN NEXT;
+    view_name := 'stage_visits_store';
+    SELECT count(*) INTO live_only FROM (SELECT * FROM sales_kpi.stage_visits EXCEPT ALL SELECT * FROM sales_kpi.stage_visits_store) x;
+    SELECT count(*) INTO twin_only FROM (SELECT * FROM sales_kpi.stage_visits_store EXCEPT ALL SELECT * FROM sales_kpi.stage_visits) x;
+    RETURN NEXT;
+END
+$$;
+
+-- The first refresh computes everything.
+SELECT view_name, mode, error FROM sales_kpi.refresh_dashboards();
+SELECT count(*) AS views_compared, sum(live_only + twin_only) AS rows_differing FROM pg_temp.twins_differing();
+-- and the twins are not empty
+SELECT count(*) FILTER (WHERE rows > 0) AS twins_with_rows FROM sales_kpi.dashboard_status;
+
+-- Nothing changed: nothing is recomputed.
+SELECT view_name, mode, error FROM sales_kpi.refresh_dashboards();
+
+-- One round of random writes, then a refresh; repeated with other seeds.
+CREATE FUNCTION pg_temp.random_writes(seed float8) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    won text := (SELECT name FROM sales_kpi.stages WHERE pipeline = 'default' AND is_won LIMIT 1);
+    lost text := (SELECT name FROM sales_kpi.stages WHERE pipeline = 'default' AND is_closed AND NOT is_won LIMIT 1);
+    open_stage text := (SELECT name FROM sales_kpi.stages WHERE pipeline = 'default' AND NOT is_closed
+                        ORDER BY pipeline_order DESC LIMIT 1);
+BEGIN
+    PERFORM setseed(seed);
+    -- new deals, some created on past days, some already closed
+    INSERT INTO sales_kpi.deals (deal_id, rep_id, customer_id, pipeline, stage, amount, created_at, closed_at)
+    SELECT 'new-' || seed || '-' || i, r.rep_id, c.customer_id, 'default',
+           CASE WHEN i % 3 = 0 THEN won ELSE open_stage END, round((random() * 50000)::numeric, 2),
+           now() - (random() * 400) * interval '1 day',
+           CASE WHEN i % 3 = 0 THEN now() - interval '1 hour' END
+    FROM generate_series(1, 12) i
+    CROSS JOIN LATERAL (SELECT rep_id FROM sales_kpi.reps ORDER BY random() + i LIMIT 1) r
+    CROSS JOIN LATERAL (SELECT customer_id FROM sales_kpi.customers ORDER BY random() + i LIMIT 1) c;
+    -- stage moves, closes (won and lost), amount and owner edits
+    UPDATE sales_kpi.deals d SET stage = won, closed_at = greatest(d.created_at, now() - interval '2 days')
+    WHERE d.deal_id IN (SELECT deal_id FROM sales_kpi.deals WHERE closed_at IS NULL AND pipeline = 'default'
+                        ORDER BY random() LIMIT 10);
+    UPDATE sales_kpi.deals d SET stage = lost, closed_at = greatest(d.created_at, now() - interval '1 day')
+    WHERE d.deal_id IN (SELECT deal_id FROM sales_kpi.deals WHERE closed_at IS NULL AND pipeline = 'default'
+                        ORDER BY random() LIMIT 10);
+    UPDATE sales_kpi.deals SET amount = round(amount * 1.1, 2)
+    WHERE deal_id IN (SELECT deal_id FROM sales_kpi.deals ORDER BY random() LIMIT 20);
+    UPDATE sales_kpi.deals SET rep_id = (SELECT rep_id FROM sales_kpi.reps ORDER BY rep_id LIMIT 1)
+    WHERE deal_id IN (SELECT deal_id FROM sales_kpi.deals ORDER BY random() LIMIT 5);
+    -- reopen a won deal
+    UPDATE sales_kpi.deals SET stage = open_stage, closed_at = NULL
+    WHERE deal_id IN (SELECT deal_id FROM sales_kpi.deals WHERE stage = won ORDER BY random() LIMIT 3);
+    -- deletions
+    DELETE FROM sales_kpi.deals WHERE deal_id IN (SELECT deal_id FROM sales_kpi.deals ORDER BY random() LIMIT 5);
+    -- corrections of past versions: amounts, and the stage a deal was in
+    UPDATE sales_kpi.deal_history SET amount = round(coalesce(amount, 0) + 100, 2)
+    WHERE (deal_id, lower(valid)) IN (SELECT deal_id, lower(valid) FROM sales_kpi.deal_history
+                                      WHERE NOT upper_inf(valid) ORDER BY random() LIMIT 15);
+    UPDATE sales_kpi.deal_history SET stage = open_stage
+    WHERE (deal_id, lower(valid)) IN (SELECT deal_id, lower(valid) FROM sales_kpi.deal_history
+                                      WHERE NOT upper_inf(valid) AND pipeline = 'default' AND closed_at IS NULL
+                                      ORDER BY random() LIMIT 5);
+END
+$$;
+
+SELECT pg_temp.random_writes(0.1);
+SELECT view_name, mode, error FROM sales_kpi.refresh_dashboards()
+WHERE view_name NOT IN ('sales_kpi.team_activity_mv', 'sales_kpi.kpi_summary_periods_mv');
+SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
+SELECT pg_temp.random_writes(0.2);
+SELECT pg_temp.random_writes(0.3);
+SELECT count(*) FILTER (WHERE mode = 'full') AS full, count(*) FILTER (WHERE error IS NOT NULL) AS failed
+FROM sales_kpi.refresh_dashboards();
+SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
+DO $$ BEGIN FOR i IN 4..9 LOOP PERFORM pg_temp.random_writes(i / 10.0); END LOOP; END $$;
+SELECT count(*) FILTER (WHERE error IS NOT NULL) AS failed FROM sales_kpi.refresh_dashboards();
+SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
+
+-- Only activities written: the twins that read them, and the alerts.
+UPDATE sales_kpi.activities SET completed_at = greatest(created_at, now() - interval '1 hour')
+WHERE activity_id IN (SELECT activity_id FROM sales_kpi.activities WHERE completed_at IS NULL AND kind = 'task'
+                      ORDER BY activity_id LIMIT 10);
+SELECT view_name, mode FROM sales_kpi.refresh_dashboards() WHERE mode <> 'unchanged';
+SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
+
+-- A customer's segment: the twins that read customers.
+UPDATE sales_kpi.customers SET segment = 'Enterprise'
+WHERE customer_id IN (SELECT customer_id FROM sales_kpi.customers WHERE segment IS DISTINCT FROM 'Enterprise'
+                      ORDER BY customer_id LIMIT 20);
+SELECT view_name, mode FROM sales_kpi.refresh_dashboards() WHERE mode <> 'unchanged';
+SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
+
+-- A write rolled back leaves nothing to do.
+BEGIN;
+UPDATE sales_kpi.deals SET amount = amount + 1;
+ROLLBACK;
+SELECT count(*) AS recomputed FROM sales_kpi.refresh_dashboards() WHERE mode <> 'unchanged';
+
+-- What requires everything again: the stage catalog, the fiscal year, the
+-- as-of day, the time zone, a TRUNCATE of the history; and full => true.
+UPDATE sales_kpi.stages SET stalled_after_days = coalesce(stalled_after_days, 30) + 1
+WHERE pipeline = 'default' AND NOT is_closed;
+SELECT mode, count(*) FROM sales_kpi.refresh_dashboards() GROUP BY mode;
+SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
+SET sales_kpi.fiscal_year_start_month = 4;
+SELECT mode, count(*) FROM sales_kpi.refresh_dashboards() GROUP BY mode;
+SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
+SELECT set_config('sales_kpi.as_of', to_char(current_date - 40, 'YYYY-MM-DD'), false) IS NOT NULL AS moved;
+SELECT mode, count(*) FROM sales_kpi.refresh_dashboards() GROUP BY mode;
+SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
+SET TimeZone = 'Asia/Kolkata';
+SELECT mode, count(*) FROM sales_kpi.refresh_dashboards() GROUP BY mode;
+SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
+SELECT mode, count(*) FROM sales_kpi.refresh_dashboards(full => true) GROUP BY mode;
+-- edits to a past as-of day's data, seen from that day
+SELECT pg_temp.random_writes(0.95);
+UPDATE sales_kpi.deal_history SET amount = round(coalesce(amount, 0) + 7, 2)
+WHERE (deal_id, lower(valid)) IN (SELECT deal_id, lower(valid) FROM sales_kpi.deal_history
+                                  WHERE valid @> (current_date - 40)::timestamptz ORDER BY deal_id LIMIT 25);
+SELECT count(*) FILTER (WHERE mode = 'full') AS full, count(*) FILTER (WHERE error IS NOT NULL) AS failed,
+       bool_and(mode = 'incremental') FILTER (WHERE view_name = 'sales_kpi.deal_state_store') AS stores_incremental
+FROM sales_kpi.refresh_dashboards();
+SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
+TRUNCATE sales_kpi.deal_history;
+SELECT mode, count(*) FROM sales_kpi.refresh_dashboards() GROUP BY mode;
+SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
+RESET TimeZone;
+RESET sales_kpi.fiscal_year_start_month;
+SELECT mode, count(*) FROM sales_kpi.refresh_dashboards() GROUP BY mode;
+
+-- What the status shows after an incremental refresh.
+UPDATE sales_kpi.deals SET amount = amount + 1 WHERE deal_id = (SELECT min(deal_id) FROM sales_kpi.deals);
+SELECT view_name, mode FROM sales_kpi.refresh_dashboards() ORDER BY view_name;
+SELECT view_name, last_mode, last_error FROM sales_kpi.dashboard_status ORDER BY view_name;
+SELECT count(*) AS changes_left FROM sales_kpi.dashboard_changes;

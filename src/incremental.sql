@@ -1,0 +1,248 @@
+-- Incremental refresh: what the dashboards' twins are computed from, kept
+-- at the cost of what changed.
+--
+-- Rebuilding each deal's state and its stage visits from the history
+-- (deal_versions, the catalog, window functions over every version) is most
+-- of what a full refresh costs.  Both depend on one deal's own versions, the
+-- stage catalog, the as-of day and the time zone only, so the refresh keeps
+-- them per deal in two stores and recomputes the rows of the deals that
+-- changed:
+--
+--   sales_kpi.deal_state_store    sales_kpi.deal_state, one row per deal
+--   sales_kpi.stage_visits_store  sales_kpi.stage_visits, one row per visit
+--
+-- The twins (refresh.sql) run their live view's own query over the stores,
+-- and kpi_summary rolls fiscal months' summaries up into quarters and years.
+--
+-- What changed is recorded by statement triggers into
+-- sales_kpi.dashboard_changes: the deal ids a statement wrote to deals or
+-- deal_history, and one row per statement on the other model tables, so
+-- that a twin none of whose tables changed is not recomputed at all
+-- (sales_kpi.dashboard_sources says which tables each twin reads).  A change
+-- of the as-of day, time zone, fiscal year start or stage catalog is
+-- detected by comparing sales_kpi.dashboard_refresh_state and rebuilds
+-- everything.
+
+CREATE TABLE sales_kpi.dashboard_changes (
+    source   text NOT NULL,
+    deal_id  text
+);
+COMMENT ON TABLE sales_kpi.dashboard_changes IS
+    'Writes to the model since the last refresh (statement triggers): the deals written, and one row per statement on the other tables; consumed by sales_kpi.refresh_dashboards()';
+COMMENT ON COLUMN sales_kpi.dashboard_changes.source IS 'The model table written';
+COMMENT ON COLUMN sales_kpi.dashboard_changes.deal_id IS 'The deal written (deals and deal_history); NULL for the other tables, and for a TRUNCATE';
+
+-- What each twin is computed from, besides the stores and the settings.
+CREATE TABLE sales_kpi.dashboard_sources (
+    view_name  text NOT NULL,
+    source     text NOT NULL,
+    PRIMARY KEY (view_name, source)
+);
+COMMENT ON TABLE sales_kpi.dashboard_sources IS
+    'The model tables each dashboard twin reads: the refresh recomputes a twin only when one of them changed (deals: a deal''s versions)';
+INSERT INTO sales_kpi.dashboard_sources (view_name, source)
+SELECT v, s
+FROM (VALUES ('sales_kpi.league_status_mv', ARRAY['deals', 'quotas', 'reps', 'customers']),
+             ('sales_kpi.pipeline_mv', ARRAY['deals', 'reps']),
+             ('sales_kpi.team_activity_mv', ARRAY['activities', 'reps']),
+             ('sales_kpi.performance_mv', ARRAY['deals', 'reps', 'customers', 'products']),
+             ('sales_kpi.stage_analysis_mv', ARRAY['deals']),
+             ('sales_kpi.leaderboard_mv', ARRAY['deals', 'reps', 'quotas', 'activities']),
+             ('sales_kpi.kpi_summary_periods_mv', ARRAY['customers', 'reps', 'subscriptions', 'marketing_spend',
+                                                        'market_size', 'quotas', 'first_deal']),
+             ('sales_kpi.kpi_summary_mv', ARRAY['deals', 'customers', 'reps', 'subscriptions', 'marketing_spend',
+                                                'market_size', 'quotas', 'first_deal']),
+             ('sales_kpi.kpi_alerts_mv', ARRAY['deals', 'quotas', 'reps', 'customers', 'activities', 'subscriptions',
+                                               'marketing_spend', 'market_size', 'kpi_targets', 'first_deal'])) x(v, sources)
+CROSS JOIN unnest(x.sources) s;
+
+-- Settings and catalog the stores and twins were computed under.
+CREATE TABLE sales_kpi.dashboard_refresh_state (
+    singleton               boolean PRIMARY KEY DEFAULT true CONSTRAINT dashboard_refresh_state_one_row CHECK (singleton),
+    as_of                   date NOT NULL,
+    time_zone               text NOT NULL,
+    fiscal_year_start_month integer NOT NULL,
+    catalog                 text NOT NULL,
+    first_deal_at           timestamptz,
+    built_at                timestamptz NOT NULL
+);
+COMMENT ON TABLE sales_kpi.dashboard_refresh_state IS
+    'The as-of day, time zone, fiscal year start and stage catalog (md5) the stores and twins were last computed under: any change makes the next refresh a full one';
+
+-- The deal ids a statement wrote to deals or deal_history.
+CREATE FUNCTION sales_kpi.dashboard_deals_changed()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO sales_kpi.dashboard_changes (source, deal_id) SELECT DISTINCT 'deals', deal_id FROM new_rows;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO sales_kpi.dashboard_changes (source, deal_id) SELECT DISTINCT 'deals', deal_id FROM old_rows;
+    ELSE
+        INSERT INTO sales_kpi.dashboard_changes (source, deal_id)
+        SELECT 'deals', deal_id FROM new_rows UNION SELECT 'deals', deal_id FROM old_rows;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.dashboard_deals_changed() IS
+    'Statement trigger on sales_kpi.deals and sales_kpi.deal_history: records the deals written, for the next incremental refresh';
+
+-- Any other write: one row per statement (a TRUNCATE of deal_history, whose
+-- rows no transition table shows, makes the next refresh a full one).
+CREATE FUNCTION sales_kpi.dashboard_table_changed()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    INSERT INTO sales_kpi.dashboard_changes (source, deal_id)
+    VALUES (CASE WHEN TG_TABLE_NAME IN ('deals', 'deal_history') THEN 'deals' ELSE TG_TABLE_NAME END, NULL);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.dashboard_table_changed() IS
+    'Statement trigger on the model tables: records that the table was written, for the next incremental refresh';
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['deals', 'deal_history'] LOOP
+        EXECUTE format('CREATE TRIGGER dashboard_inserted AFTER INSERT ON sales_kpi.%I REFERENCING NEW TABLE AS new_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION sales_kpi.dashboard_deals_changed()', t);
+        EXECUTE format('CREATE TRIGGER dashboard_updated AFTER UPDATE ON sales_kpi.%I REFERENCING OLD TABLE AS old_rows '
+                       'NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION sales_kpi.dashboard_deals_changed()', t);
+        EXECUTE format('CREATE TRIGGER dashboard_deleted AFTER DELETE ON sales_kpi.%I REFERENCING OLD TABLE AS old_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION sales_kpi.dashboard_deals_changed()', t);
+    END LOOP;
+    -- (a TRUNCATE of deals closes their history, which the trigger on
+    -- deal_history records; a TRUNCATE of deal_history is recorded as such)
+    EXECUTE 'CREATE TRIGGER dashboard_truncated AFTER TRUNCATE ON sales_kpi.deal_history '
+            'FOR EACH STATEMENT EXECUTE FUNCTION sales_kpi.dashboard_table_changed()';
+    FOREACH t IN ARRAY ARRAY['reps', 'customers', 'products', 'activities', 'quotas', 'marketing_spend',
+                             'market_size', 'subscriptions', 'kpi_targets'] LOOP
+        EXECUTE format('CREATE TRIGGER dashboard_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sales_kpi.%I '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION sales_kpi.dashboard_table_changed()', t);
+    END LOOP;
+END
+$$;
+
+CREATE TABLE sales_kpi.deal_state_store (LIKE sales_kpi.deal_state);
+CREATE UNIQUE INDEX deal_state_store_key ON sales_kpi.deal_state_store (deal_id);
+COMMENT ON TABLE sales_kpi.deal_state_store IS
+    'sales_kpi.deal_state as of the last refresh, kept per deal by sales_kpi.refresh_dashboards() (what the twins read; no row-level security)';
+CREATE TABLE sales_kpi.stage_visits_store (LIKE sales_kpi.stage_visits);
+CREATE INDEX stage_visits_store_deal ON sales_kpi.stage_visits_store (deal_id);
+COMMENT ON TABLE sales_kpi.stage_visits_store IS
+    'sales_kpi.stage_visits as of the last refresh, kept per deal by sales_kpi.refresh_dashboards() (what the stage analysis twin reads; no row-level security)';
+
+-- The settings the stores depend on, now.
+CREATE FUNCTION sales_kpi.dashboard_settings_now()
+RETURNS sales_kpi.dashboard_refresh_state
+LANGUAGE sql VOLATILE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT true, sales_kpi.as_of(), current_setting('TimeZone'),
+           current_setting('sales_kpi.fiscal_year_start_month')::integer,
+           (SELECT md5(coalesce(string_agg(s::text, ',' ORDER BY s::text), '')) FROM sales_kpi.stages s),
+           (SELECT min(d.created_at) FROM sales_kpi.deals d),
+           clock_timestamp()
+$$;
+COMMENT ON FUNCTION sales_kpi.dashboard_settings_now() IS
+    'The as-of day, time zone, fiscal year start, stage catalog (md5) and first deal the dashboards would be computed under now';
+
+-- A view's query with some of the relations it reads replaced: a
+-- "sales_kpi.x alias" by "replacement alias", a bare "sales_kpi.x" by
+-- "replacement x" (pg_get_viewdef qualifies every relation with this
+-- search_path).
+CREATE FUNCTION sales_kpi.view_query(view regclass, relations text[], replacements text[])
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    q text := pg_get_viewdef(view);
+    pattern text;
+BEGIN
+    -- each occurrence becomes a numbered token first, so that a replacement
+    -- naming the relation it replaces is not replaced again
+    FOR i IN 1 .. coalesce(array_length(relations, 1), 0) LOOP
+        pattern := replace(relations[i], '.', '\.') || '(?![a-z_0-9])';
+        IF q !~ pattern THEN
+            RAISE EXCEPTION 'view % does not read %', view, relations[i] USING ERRCODE = 'internal_error';
+        END IF;
+        q := regexp_replace(q, pattern || '(?= [a-z_])', chr(1) || i || chr(2), 'g');
+        q := regexp_replace(q, pattern, chr(1) || i || chr(2) || ' ' || split_part(relations[i], '.', 2), 'g');
+    END LOOP;
+    FOR i IN 1 .. coalesce(array_length(relations, 1), 0) LOOP
+        q := replace(q, chr(1) || i || chr(2), replacements[i]);
+    END LOOP;
+    RETURN q;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.view_query(regclass, text[], text[]) IS
+    'A view''s query with the relations named replaced (how the twins and the stores reuse the dashboards'' own queries)';
+
+-- Bring the stores up to date: all of them (full), or the deals in
+-- pg_temp.dashboard_changed_deals.  Returns the deals recomputed.
+CREATE FUNCTION sales_kpi.refresh_dashboard_stores(full boolean)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+    ids text[];
+    versions constant text := '(SELECT * FROM sales_kpi.deal_versions WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
+    stages constant text := '(SELECT * FROM sales_kpi.deal_stage_history WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
+BEGIN
+    IF refresh_dashboard_stores.full THEN
+        -- only the refresh reads the stores: truncating them blocks no reader
+        TRUNCATE sales_kpi.deal_state_store, sales_kpi.stage_visits_store;
+        INSERT INTO sales_kpi.deal_state_store SELECT * FROM sales_kpi.deal_state;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        INSERT INTO sales_kpi.stage_visits_store SELECT * FROM sales_kpi.stage_visits;
+        ANALYZE sales_kpi.deal_state_store;
+        ANALYZE sales_kpi.stage_visits_store;
+        RETURN n;
+    END IF;
+    SELECT count(*) INTO n FROM pg_temp.dashboard_changed_deals;
+    IF n = 0 THEN
+        RETURN 0;
+    END IF;
+    SELECT array_agg(deal_id) INTO ids FROM pg_temp.dashboard_changed_deals;
+    DELETE FROM sales_kpi.deal_state_store s WHERE s.deal_id = ANY (ids);
+    DELETE FROM sales_kpi.stage_visits_store s WHERE s.deal_id = ANY (ids);
+    -- the views' own queries, over the versions of those deals only
+    EXECUTE 'INSERT INTO sales_kpi.deal_state_store '
+            || sales_kpi.view_query('sales_kpi.deal_state', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])
+    USING ids;
+    EXECUTE 'INSERT INTO sales_kpi.stage_visits_store '
+            || sales_kpi.view_query('sales_kpi.stage_visits', ARRAY['sales_kpi.deal_versions', 'sales_kpi.deal_stage_history'],
+                                    ARRAY[versions, stages])
+    USING ids;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.refresh_dashboard_stores(boolean) IS
+    'Recomputes the stores'' rows of the deals in pg_temp.dashboard_changed_deals, or (full) all of them; used by sales_kpi.refresh_dashboards()';
+REVOKE ALL ON FUNCTION sales_kpi.refresh_dashboard_stores(boolean) FROM PUBLIC;
+
+-- The query of a dashboard's twin: its live view's own query, reading the
+-- stores (and kpi_summary_periods' twin) instead of the live views.
+CREATE FUNCTION sales_kpi.twin_query(live regclass)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT sales_kpi.view_query(live, array_agg(r.rel), array_agg(r.store))
+    FROM (VALUES ('sales_kpi.deal_state', 'sales_kpi.deal_state_store'),
+                 ('sales_kpi.stage_visits', 'sales_kpi.stage_visits_store'),
+                 ('sales_kpi.kpi_summary_periods', 'sales_kpi.kpi_summary_periods_mv')) r(rel, store)
+    WHERE pg_get_viewdef(live) ~ (replace(r.rel, '.', '\.') || '(?![a-z_0-9])')
+$$;
+COMMENT ON FUNCTION sales_kpi.twin_query(regclass) IS
+    'The query of a dashboard''s materialized twin: the live view''s query over the stores';
