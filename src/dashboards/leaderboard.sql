@@ -22,7 +22,10 @@ deal_kpis AS (
            coalesce(sum(ds.amount) FILTER (WHERE ds.outcome = 'open'), 0) AS open_pipeline
     FROM reps r
     CROSS JOIN f
-    LEFT JOIN sales_kpi.deal_state ds ON ds.rep_id = r.rep_id
+    -- the deals any of these counts: open, or won or created this quarter
+    LEFT JOIN sales_kpi.deal_state ds
+           ON ds.rep_id = r.rep_id
+          AND (ds.outcome = 'open' OR ds.closed_at >= f.quarter_start OR ds.created_at >= f.quarter_start)
     GROUP BY GROUPING SETS ((r.team, r.rep_id), (r.team))
 ),
 rep_quota AS (

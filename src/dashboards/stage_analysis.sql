@@ -26,6 +26,8 @@ ends AS (
 h AS (
     SELECT h.deal_id, h.pipeline, h.stage, h.entered_at,
            lead(h.stage) OVER w AS next_stage, lead(h.pipeline) OVER w AS next_pipeline,
+           @extschema@.stage_normalize(h.stage) AS normalized,
+           @extschema@.stage_normalize(lead(h.stage) OVER w) AS next_normalized,
            coalesce(lead(h.entered_at) OVER w, least(e.last_end, f.as_of_end)) - h.entered_at AS in_stage,
            lead(h.entered_at) OVER w IS NULL AND e.last_end >= f.as_of_end AS current
     FROM sales_kpi.deal_stage_history h
@@ -45,10 +47,10 @@ v AS (
            @extschema@.stage_outcome(h.next_pipeline, h.next_stage) AS next_outcome,
            coalesce(np.pipeline_order, na.pipeline_order) AS next_order
     FROM h
-    LEFT JOIN sales_kpi.stages sp ON sp.pipeline = h.pipeline AND sp.normalized = @extschema@.stage_normalize(h.stage)
-    LEFT JOIN sales_kpi.stages sa ON sa.pipeline IS NULL AND sa.normalized = @extschema@.stage_normalize(h.stage)
-    LEFT JOIN sales_kpi.stages np ON np.pipeline = h.next_pipeline AND np.normalized = @extschema@.stage_normalize(h.next_stage)
-    LEFT JOIN sales_kpi.stages na ON na.pipeline IS NULL AND na.normalized = @extschema@.stage_normalize(h.next_stage)
+    LEFT JOIN sales_kpi.stages sp ON sp.pipeline = h.pipeline AND sp.normalized = h.normalized
+    LEFT JOIN sales_kpi.stages sa ON sa.pipeline IS NULL AND sa.normalized = h.normalized
+    LEFT JOIN sales_kpi.stages np ON np.pipeline = h.next_pipeline AND np.normalized = h.next_normalized
+    LEFT JOIN sales_kpi.stages na ON na.pipeline IS NULL AND na.normalized = h.next_normalized
 )
 SELECT v.deal_id, v.entered_at, v.pipeline, v.stage, v.label, v.pipeline_order, v.stalled_after_days,
        v.in_stage, v.next_stage, v.current, v.outcome, v.next_outcome, v.next_order,
