@@ -25,7 +25,14 @@ SET sales_kpi.as_of = '2026-06-30';
 
 \echo
 \echo 'Refreshing the dashboards (sales_kpi.refresh_dashboards()):'
-SELECT view_name, round((extract(epoch FROM duration) * 1000)::numeric) AS ms, rows, error
+SELECT view_name, mode, round((extract(epoch FROM duration) * 1000)::numeric) AS ms, rows, error
+FROM sales_kpi.refresh_dashboards();
+
+\echo
+\echo 'Editing 200 deals and refreshing again (incremental: the twins that read deals, from the per-deal stores):'
+UPDATE sales_kpi.deals SET amount = round(amount * 1.05, 2)
+WHERE deal_id IN (SELECT deal_id FROM sales_kpi.deals WHERE closed_at IS NULL ORDER BY deal_id LIMIT 200);
+SELECT view_name, mode, round((extract(epoch FROM duration) * 1000)::numeric) AS ms, rows, error
 FROM sales_kpi.refresh_dashboards();
 
 \echo

@@ -238,7 +238,10 @@ RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT sales_kpi.view_query(live, array_agg(r.rel), array_agg(r.store))
+    -- (a CTE the live view materializes, so as not to compute deal_state
+    -- twice, is a scan of the store to be read as often as needed)
+    SELECT replace(sales_kpi.view_query(live, array_agg(r.rel), array_agg(r.store)),
+                   ' AS MATERIALIZED (', ' AS NOT MATERIALIZED (')
     FROM (VALUES ('sales_kpi.deal_state', 'sales_kpi.deal_state_store'),
                  ('sales_kpi.stage_visits', 'sales_kpi.stage_visits_store'),
                  ('sales_kpi.kpi_summary_periods', 'sales_kpi.kpi_summary_periods_mv')) r(rel, store)
