@@ -136,6 +136,18 @@ UPDATE sales_kpi.deals SET amount = amount + 1;
 ROLLBACK;
 SELECT count(*) AS recomputed FROM sales_kpi.refresh_dashboards() WHERE mode <> 'unchanged';
 
+-- A twin whose refresh failed is recomputed by the next refresh, and so are
+-- the twins that read it.  (Without its unique index a twin cannot be
+-- refreshed concurrently.)
+DROP INDEX sales_kpi.pipeline_mv_key;
+UPDATE sales_kpi.deals SET amount = amount + 5
+WHERE deal_id = (SELECT min(deal_id) FROM sales_kpi.deals WHERE closed_at IS NULL AND amount IS NOT NULL);
+SELECT view_name, mode, error IS NOT NULL AS failed FROM sales_kpi.refresh_dashboards()
+WHERE view_name IN ('sales_kpi.pipeline_mv', 'sales_kpi.kpi_alerts_mv');
+CREATE UNIQUE INDEX pipeline_mv_key ON sales_kpi.pipeline_mv (rep_id, pipeline);
+SELECT view_name, mode, error FROM sales_kpi.refresh_dashboards() WHERE mode <> 'unchanged';
+SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
+
 -- What requires everything again: the stage catalog, the fiscal year, the
 -- as-of day, the time zone, a TRUNCATE of the history; and full => true.
 UPDATE sales_kpi.stages SET stalled_after_days = coalesce(stalled_after_days, 30) + 1

@@ -32,14 +32,17 @@ COMMENT ON TABLE sales_kpi.dashboard_changes IS
 COMMENT ON COLUMN sales_kpi.dashboard_changes.source IS 'The model table written';
 COMMENT ON COLUMN sales_kpi.dashboard_changes.deal_id IS 'The deal written (deals and deal_history); NULL for the other tables, and for a TRUNCATE';
 
--- What each twin is computed from, besides the stores and the settings.
+-- What each twin is computed from, besides the stores and the settings: the
+-- model tables it reads ('deals': the stores), 'first_deal' (the first
+-- deal's creation, where the summary's months begin), and the twins it reads
+-- (refreshed before it in the same refresh).
 CREATE TABLE sales_kpi.dashboard_sources (
     view_name  text NOT NULL,
     source     text NOT NULL,
     PRIMARY KEY (view_name, source)
 );
 COMMENT ON TABLE sales_kpi.dashboard_sources IS
-    'The model tables each dashboard twin reads: the refresh recomputes a twin only when one of them changed (deals: a deal''s versions)';
+    'What each dashboard twin reads (model tables, and the twins refreshed before it): the refresh recomputes a twin only when one of them changed';
 INSERT INTO sales_kpi.dashboard_sources (view_name, source)
 SELECT v, s
 FROM (VALUES ('sales_kpi.league_status_mv', ARRAY['deals', 'quotas', 'reps', 'customers']),
@@ -50,10 +53,9 @@ FROM (VALUES ('sales_kpi.league_status_mv', ARRAY['deals', 'quotas', 'reps', 'cu
              ('sales_kpi.leaderboard_mv', ARRAY['deals', 'reps', 'quotas', 'activities']),
              ('sales_kpi.kpi_summary_periods_mv', ARRAY['customers', 'reps', 'subscriptions', 'marketing_spend',
                                                         'market_size', 'quotas', 'first_deal']),
-             ('sales_kpi.kpi_summary_mv', ARRAY['deals', 'customers', 'reps', 'subscriptions', 'marketing_spend',
-                                                'market_size', 'quotas', 'first_deal']),
-             ('sales_kpi.kpi_alerts_mv', ARRAY['deals', 'quotas', 'reps', 'customers', 'activities', 'subscriptions',
-                                               'marketing_spend', 'market_size', 'kpi_targets', 'first_deal'])) x(v, sources)
+             ('sales_kpi.kpi_summary_mv', ARRAY['deals', 'customers', 'reps', 'sales_kpi.kpi_summary_periods_mv']),
+             ('sales_kpi.kpi_alerts_mv', ARRAY['kpi_targets', 'sales_kpi.kpi_summary_mv', 'sales_kpi.pipeline_mv',
+                                               'sales_kpi.leaderboard_mv'])) x(v, sources)
 CROSS JOIN unnest(x.sources) s;
 
 -- Settings and catalog the stores and twins were computed under.

@@ -194,6 +194,10 @@ BEGIN
             RAISE WARNING 'refreshing % failed: %', view_name, error;
         END;
         duration := clock_timestamp() - started;
+        IF error IS NULL AND mode <> 'unchanged' THEN
+            -- the twins that read this one are recomputed after it
+            changed_sources := changed_sources || view_name;
+        END IF;
         IF error IS NULL THEN
             INSERT INTO sales_kpi.dashboard_refreshes AS r (view_name, refreshed_at, as_of, duration, rows, mode, model_writes)
             VALUES (view_name, started, now_state.as_of, duration, rows, mode, writes)
