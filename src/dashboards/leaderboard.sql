@@ -12,20 +12,31 @@ reps AS (
     FROM sales_kpi.reps r CROSS JOIN f
     WHERE (r.hired_on IS NULL OR r.hired_on <= f.as_of) AND (r.left_on IS NULL OR r.left_on > f.quarter_start)
 ),
-deal_kpis AS (
-    SELECT GROUPING(r.rep_id) = 1 AS is_team, r.rep_id, r.team,
-           coalesce(sum(ds.amount) FILTER (WHERE ds.outcome = 'won' AND ds.closed_at >= f.quarter_start), 0) AS won_revenue,
-           count(ds.deal_id) FILTER (WHERE ds.outcome = 'won' AND ds.closed_at >= f.quarter_start) AS deals_won,
-           @extschema@.sales_cycle_length(ds.created_at, ds.closed_at)
-               FILTER (WHERE ds.outcome = 'won' AND ds.closed_at >= f.quarter_start) AS avg_sales_cycle,
-           coalesce(sum(ds.amount) FILTER (WHERE ds.created_at >= f.quarter_start), 0) AS pipeline_generated,
-           coalesce(sum(ds.amount) FILTER (WHERE ds.outcome = 'open'), 0) AS open_pipeline
-    FROM reps r
+-- each rep's deals summarised once (a plain GROUP BY), then reps and teams
+-- rolled up from them: team KPIs over the team's deals
+per_rep AS (
+    SELECT ds.rep_id,
+           sum(ds.amount) FILTER (WHERE ds.outcome = 'won' AND ds.closed_at >= f.quarter_start) AS won_revenue,
+           count(*) FILTER (WHERE ds.outcome = 'won' AND ds.closed_at >= f.quarter_start) AS deals_won,
+           @extschema@.sales_cycle_length_summary(ds.created_at, ds.closed_at)
+               FILTER (WHERE ds.outcome = 'won' AND ds.closed_at >= f.quarter_start) AS sales_cycle,
+           sum(ds.amount) FILTER (WHERE ds.created_at >= f.quarter_start) AS pipeline_generated,
+           sum(ds.amount) FILTER (WHERE ds.outcome = 'open') AS open_pipeline
+    FROM sales_kpi.deal_state ds
     CROSS JOIN f
     -- the deals any of these counts: open, or won or created this quarter
-    LEFT JOIN sales_kpi.deal_state ds
-           ON ds.rep_id = r.rep_id
-          AND (ds.outcome = 'open' OR ds.closed_at >= f.quarter_start OR ds.created_at >= f.quarter_start)
+    WHERE ds.outcome = 'open' OR ds.closed_at >= f.quarter_start OR ds.created_at >= f.quarter_start
+    GROUP BY ds.rep_id
+),
+deal_kpis AS (
+    SELECT GROUPING(r.rep_id) = 1 AS is_team, r.rep_id, r.team,
+           coalesce(sum(p.won_revenue), 0) AS won_revenue,
+           coalesce(sum(p.deals_won), 0)::bigint AS deals_won,
+           @extschema@.sales_cycle_length(@extschema@.rollup(p.sales_cycle)) AS avg_sales_cycle,
+           coalesce(sum(p.pipeline_generated), 0) AS pipeline_generated,
+           coalesce(sum(p.open_pipeline), 0) AS open_pipeline
+    FROM reps r
+    LEFT JOIN per_rep p ON p.rep_id = r.rep_id
     GROUP BY GROUPING SETS ((r.team, r.rep_id), (r.team))
 ),
 rep_quota AS (

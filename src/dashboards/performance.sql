@@ -14,19 +14,32 @@ closed AS (
     LEFT JOIN sales_kpi.customers c USING (customer_id)
     LEFT JOIN sales_kpi.products p USING (product_id)
     WHERE ds.outcome <> 'open' AND ds.closed_at >= f.year_start
+),
+-- in two steps: a plain GROUP BY (parallel) into cells of region, segment,
+-- product and pipeline, each with its counts, sums and win rate summary,
+-- then the cells rolled up along each dimension
+cells AS (
+    SELECT region, segment, product, pipeline_id,
+           count(*) FILTER (WHERE outcome = 'won') AS won_deals,
+           sum(amount) FILTER (WHERE outcome = 'won') AS won_revenue,
+           count(amount) FILTER (WHERE outcome = 'won') AS won_amounts,
+           @extschema@.win_rate_summary(won) AS win_rate
+    FROM closed
+    GROUP BY region, segment, product, pipeline_id
 )
 SELECT CASE WHEN GROUPING(region) = 0 THEN 'region'
             WHEN GROUPING(segment) = 0 THEN 'segment'
             WHEN GROUPING(product) = 0 THEN 'product'
             ELSE 'pipeline' END AS dimension,
        coalesce(region, segment, product, pipeline_id) AS dimension_value,
-       count(*) FILTER (WHERE outcome = 'won') AS won_deals,
-       coalesce(sum(amount) FILTER (WHERE outcome = 'won'), 0) AS won_revenue,
-       @extschema@.win_rate(won) AS win_rate,
-       round(avg(amount) FILTER (WHERE outcome = 'won'), 2) AS avg_deal_size,
+       sum(won_deals)::bigint AS won_deals,
+       coalesce(sum(won_revenue), 0) AS won_revenue,
+       @extschema@.win_rate(@extschema@.rollup(win_rate)) AS win_rate,
+       -- avg(amount) is sum(amount) / count(amount), as numeric's avg computes it
+       round(sum(won_revenue) / nullif(sum(won_amounts), 0), 2) AS avg_deal_size,
        (SELECT year_start FROM f) AS period_start,
        (SELECT as_of FROM f) AS as_of
-FROM closed
+FROM cells
 GROUP BY GROUPING SETS ((region), (segment), (product), (pipeline_id));
 COMMENT ON VIEW sales_kpi.performance IS
     'Performance dashboard: won deals and win rate this fiscal year by region, customer segment, product and pipeline';
