@@ -52,19 +52,26 @@ SELECT 'forecast', 1, NULL, f.year_label || ' forecast (won + weighted pipeline)
        f.year_start, f.as_of
 FROM totals t CROSS JOIN f
 UNION ALL
-SELECT 'largest_open_deal', x.rank, x.deal_id, x.label, x.amount, NULL, NULL, NULL, x.as_of
+-- (the five first, then their customers' names)
+SELECT 'largest_open_deal', x.rank, x.deal_id, coalesce(x.name, c.name, 'deal ' || x.deal_id), x.amount,
+       NULL, NULL, NULL, x.as_of
 FROM (SELECT row_number() OVER (ORDER BY ds.amount DESC NULLS LAST, ds.deal_id) AS rank, ds.deal_id,
-             coalesce(ds.name, c.name, 'deal ' || ds.deal_id) AS label, ds.amount, ds.as_of
-      FROM ds LEFT JOIN sales_kpi.customers c USING (customer_id)
-      WHERE ds.outcome = 'open' AND ds.amount IS NOT NULL) x
-WHERE x.rank <= 5
+             ds.customer_id, ds.name, ds.amount, ds.as_of
+      FROM ds
+      WHERE ds.outcome = 'open' AND ds.amount IS NOT NULL
+      ORDER BY ds.amount DESC NULLS LAST, ds.deal_id
+      LIMIT 5) x
+LEFT JOIN sales_kpi.customers c USING (customer_id)
 UNION ALL
-SELECT 'largest_won_deal', x.rank, x.deal_id, x.label, x.amount, NULL, NULL, x.year_start, x.as_of
+SELECT 'largest_won_deal', x.rank, x.deal_id, coalesce(x.name, c.name, 'deal ' || x.deal_id), x.amount,
+       NULL, NULL, x.year_start, x.as_of
 FROM (SELECT row_number() OVER (ORDER BY w.amount DESC NULLS LAST, w.deal_id) AS rank, w.deal_id,
-             coalesce(w.name, c.name, 'deal ' || w.deal_id) AS label, w.amount, f.year_start, w.as_of
-      FROM won w CROSS JOIN f LEFT JOIN sales_kpi.customers c USING (customer_id)
-      WHERE w.amount IS NOT NULL) x
-WHERE x.rank <= 5
+             w.customer_id, w.name, w.amount, f.year_start, w.as_of
+      FROM won w CROSS JOIN f
+      WHERE w.amount IS NOT NULL
+      ORDER BY w.amount DESC NULLS LAST, w.deal_id
+      LIMIT 5) x
+LEFT JOIN sales_kpi.customers c USING (customer_id)
 UNION ALL
 SELECT 'top_rep', x.rank, x.rep_id, x.name, x.amount, x.target, x.attainment, x.year_start, x.as_of
 FROM (SELECT row_number() OVER (ORDER BY @extschema@.quota_attainment(coalesce(w.amount, 0), q.to_date) DESC NULLS LAST,
