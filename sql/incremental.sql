@@ -41,6 +41,24 @@ BEGIN
     SELECT count(*) INTO live_only FROM (SELECT * FROM sales_kpi.deal_state EXCEPT ALL SELECT * FROM sales_kpi.deal_state_store) x;
     SELECT count(*) INTO twin_only FROM (SELECT * FROM sales_kpi.deal_state_store EXCEPT ALL SELECT * FROM sales_kpi.deal_state) x;
     RETURN NEXT;
+    view_name := 'stage_visit_totals_store';
+    SELECT count(*) INTO live_only FROM (
+        SELECT pipeline, stage, label, pipeline_order, entered, deals_entered, in_stage_now, moved_on, lost_from_stage,
+               CASE WHEN open_visits > 0 THEN open_time END, open_visits, converted, stalled_deals
+        FROM sales_kpi.stage_visit_totals
+        EXCEPT ALL
+        SELECT pipeline, stage, label, pipeline_order, entered, deals_entered, in_stage_now, moved_on, lost_from_stage,
+               CASE WHEN open_visits > 0 THEN open_time END, open_visits, converted, stalled_deals
+        FROM sales_kpi.stage_visit_totals_store) x;
+    SELECT count(*) INTO twin_only FROM (
+        SELECT pipeline, stage, label, pipeline_order, entered, deals_entered, in_stage_now, moved_on, lost_from_stage,
+               CASE WHEN open_visits > 0 THEN open_time END, open_visits, converted, stalled_deals
+        FROM sales_kpi.stage_visit_totals_store
+        EXCEPT ALL
+        SELECT pipeline, stage, label, pipeline_order, entered, deals_entered, in_stage_now, moved_on, lost_from_stage,
+               CASE WHEN open_visits > 0 THEN open_time END, open_visits, converted, stalled_deals
+        FROM sales_kpi.stage_visit_totals) x;
+    RETURN NEXT;
     view_name := 'stage_visits_store';
     SELECT count(*) INTO live_only FROM (SELECT * FROM sales_kpi.stage_visits EXCEPT ALL SELECT * FROM sales_kpi.stage_visits_store) x;
     SELECT count(*) INTO twin_only FROM (SELECT * FROM sales_kpi.stage_visits_store EXCEPT ALL SELECT * FROM sales_kpi.stage_visits) x;

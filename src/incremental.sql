@@ -139,7 +139,11 @@ COMMENT ON TABLE sales_kpi.deal_state_store IS
 CREATE TABLE sales_kpi.stage_visits_store (LIKE sales_kpi.stage_visits);
 CREATE INDEX stage_visits_store_deal ON sales_kpi.stage_visits_store (deal_id);
 COMMENT ON TABLE sales_kpi.stage_visits_store IS
-    'sales_kpi.stage_visits as of the last refresh, kept per deal by sales_kpi.refresh_dashboards() (what the stage analysis twin reads; no row-level security)';
+    'sales_kpi.stage_visits as of the last refresh, kept per deal by sales_kpi.refresh_dashboards() (no row-level security)';
+CREATE TABLE sales_kpi.stage_visit_totals_store (LIKE sales_kpi.stage_visit_totals);
+CREATE UNIQUE INDEX stage_visit_totals_store_key ON sales_kpi.stage_visit_totals_store (pipeline, stage) NULLS NOT DISTINCT;
+COMMENT ON TABLE sales_kpi.stage_visit_totals_store IS
+    'sales_kpi.stage_visit_totals as of the last refresh, kept by subtracting the changed deals'' old visits and adding their new ones (what the stage analysis twin reads; no row-level security)';
 
 -- The settings the stores depend on, now.
 CREATE FUNCTION sales_kpi.dashboard_settings_now()
@@ -182,7 +186,8 @@ BEGIN
     FOR i IN 1 .. coalesce(array_length(relations, 1), 0) LOOP
         q := replace(q, chr(1) || i || chr(2), replacements[i]);
     END LOOP;
-    RETURN q;
+    -- without pg_get_viewdef's final semicolon, so that it can be nested
+    RETURN rtrim(rtrim(q, E' \n'), ';');
 END
 $$;
 COMMENT ON FUNCTION sales_kpi.view_query(regclass, text[], text[]) IS
@@ -200,15 +205,19 @@ DECLARE
     ids text[];
     versions constant text := '(SELECT * FROM sales_kpi.deal_versions WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
     stages constant text := '(SELECT * FROM sales_kpi.deal_stage_history WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
+    visits constant text := '(SELECT * FROM sales_kpi.stage_visits_store WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
 BEGIN
     IF refresh_dashboard_stores.full THEN
         -- only the refresh reads the stores: truncating them blocks no reader
-        TRUNCATE sales_kpi.deal_state_store, sales_kpi.stage_visits_store;
+        TRUNCATE sales_kpi.deal_state_store, sales_kpi.stage_visits_store, sales_kpi.stage_visit_totals_store;
         INSERT INTO sales_kpi.deal_state_store SELECT * FROM sales_kpi.deal_state;
         GET DIAGNOSTICS n = ROW_COUNT;
         INSERT INTO sales_kpi.stage_visits_store SELECT * FROM sales_kpi.stage_visits;
         ANALYZE sales_kpi.deal_state_store;
         ANALYZE sales_kpi.stage_visits_store;
+        EXECUTE 'INSERT INTO sales_kpi.stage_visit_totals_store '
+                || sales_kpi.view_query('sales_kpi.stage_visit_totals', ARRAY['sales_kpi.stage_visits'],
+                                        ARRAY['sales_kpi.stage_visits_store']);
         RETURN n;
     END IF;
     SELECT count(*) INTO n FROM pg_temp.dashboard_changed_deals;
@@ -216,6 +225,14 @@ BEGIN
         RETURN 0;
     END IF;
     SELECT array_agg(deal_id) INTO ids FROM pg_temp.dashboard_changed_deals;
+    -- the stage totals of those deals' visits as they were
+    IF to_regclass('pg_temp.dashboard_totals_delta') IS NOT NULL THEN
+        DROP TABLE pg_temp.dashboard_totals_delta;
+    END IF;
+    EXECUTE 'CREATE TEMP TABLE dashboard_totals_delta ON COMMIT DROP AS SELECT -1 AS sign, * FROM ('
+            || sales_kpi.view_query('sales_kpi.stage_visit_totals', ARRAY['sales_kpi.stage_visits'], ARRAY[visits])
+            || ') t'
+    USING ids;
     DELETE FROM sales_kpi.deal_state_store s WHERE s.deal_id = ANY (ids);
     DELETE FROM sales_kpi.stage_visits_store s WHERE s.deal_id = ANY (ids);
     -- the views' own queries, over the versions of those deals only
@@ -226,6 +243,30 @@ BEGIN
             || sales_kpi.view_query('sales_kpi.stage_visits', ARRAY['sales_kpi.deal_versions', 'sales_kpi.deal_stage_history'],
                                     ARRAY[versions, stages])
     USING ids;
+    -- and as they are now: the totals move by the difference (sums and
+    -- counts, exact; a stage's label and order are the catalog's)
+    EXECUTE 'INSERT INTO pg_temp.dashboard_totals_delta SELECT 1, * FROM ('
+            || sales_kpi.view_query('sales_kpi.stage_visit_totals', ARRAY['sales_kpi.stage_visits'], ARRAY[visits])
+            || ') t'
+    USING ids;
+    INSERT INTO sales_kpi.stage_visit_totals_store AS s
+    SELECT d.pipeline, d.stage, min(d.label) FILTER (WHERE d.sign = 1), min(d.pipeline_order) FILTER (WHERE d.sign = 1),
+           sum(d.sign * d.entered), sum(d.sign * d.deals_entered), sum(d.sign * d.in_stage_now),
+           sum(d.sign * d.moved_on), sum(d.sign * d.lost_from_stage),
+           coalesce(sum(d.open_time) FILTER (WHERE d.sign = 1), interval '0')
+             - coalesce(sum(d.open_time) FILTER (WHERE d.sign = -1), interval '0'),
+           sum(d.sign * d.open_visits), sum(d.sign * d.converted), sum(d.sign * d.stalled_deals)
+    FROM pg_temp.dashboard_totals_delta d
+    GROUP BY d.pipeline, d.stage
+    ON CONFLICT (pipeline, stage) DO UPDATE
+       SET label = coalesce(s.label, excluded.label), pipeline_order = coalesce(s.pipeline_order, excluded.pipeline_order),
+           entered = s.entered + excluded.entered, deals_entered = s.deals_entered + excluded.deals_entered,
+           in_stage_now = s.in_stage_now + excluded.in_stage_now, moved_on = s.moved_on + excluded.moved_on,
+           lost_from_stage = s.lost_from_stage + excluded.lost_from_stage,
+           open_time = coalesce(s.open_time, interval '0') + excluded.open_time,
+           open_visits = s.open_visits + excluded.open_visits, converted = s.converted + excluded.converted,
+           stalled_deals = s.stalled_deals + excluded.stalled_deals;
+    DELETE FROM sales_kpi.stage_visit_totals_store WHERE entered = 0;
     RETURN n;
 END
 $$;
@@ -245,7 +286,7 @@ AS $$
     SELECT replace(sales_kpi.view_query(live, array_agg(r.rel), array_agg(r.store)),
                    ' AS MATERIALIZED (', ' AS NOT MATERIALIZED (')
     FROM (VALUES ('sales_kpi.deal_state', 'sales_kpi.deal_state_store'),
-                 ('sales_kpi.stage_visits', 'sales_kpi.stage_visits_store'),
+                 ('sales_kpi.stage_visit_totals', 'sales_kpi.stage_visit_totals_store'),
                  ('sales_kpi.kpi_summary_periods', 'sales_kpi.kpi_summary_periods_mv')) r(rel, store)
     WHERE pg_get_viewdef(live) ~ (replace(r.rel, '.', '\.') || '(?![a-z_0-9])')
 $$;

@@ -75,7 +75,12 @@ COMMENT ON COLUMN sales_kpi.stage_visits.next_order IS 'Position of the next sta
 COMMENT ON COLUMN sales_kpi.stage_visits.first_visit IS 'The deal''s first visit to this pipeline and stage';
 COMMENT ON COLUMN sales_kpi.stage_visits.as_of IS 'The as-of day';
 
-CREATE VIEW sales_kpi.stage_analysis WITH (security_invoker = true) AS
+-- Per pipeline and stage, the sums and counts the dashboard is made of.
+-- Every one is a sum over visits, so the refresh keeps a copy of it
+-- (sales_kpi.stage_visit_totals_store, incremental.sql) by subtracting the
+-- changed deals' old visits and adding their new ones.  A stage's label and
+-- order come from the catalog, the same for every visit of the stage.
+CREATE VIEW sales_kpi.stage_visit_totals WITH (security_invoker = true) AS
 SELECT v.pipeline,
        v.stage,
        min(v.label) AS label,
@@ -85,17 +90,49 @@ SELECT v.pipeline,
        count(*) FILTER (WHERE v.current) AS in_stage_now,
        count(*) FILTER (WHERE v.next_stage IS NOT NULL) AS moved_on,
        count(*) FILTER (WHERE v.next_outcome = 'lost') AS lost_from_stage,
-       justify_hours(avg(v.in_stage) FILTER (WHERE v.outcome = 'open')) AS avg_time_in_stage,
-       round((extract(epoch FROM avg(v.in_stage) FILTER (WHERE v.outcome = 'open')) / 86400)::numeric, 2)
-           AS avg_time_in_stage_days,
-       (count(*) FILTER (WHERE v.next_stage IS NOT NULL AND v.next_outcome <> 'lost'
-                           AND (v.next_order > v.pipeline_order OR v.next_order IS NULL OR v.pipeline_order IS NULL)))::float8
-           / nullif(count(*), 0) AS conversion_to_next,
+       sum(v.in_stage) FILTER (WHERE v.outcome = 'open') AS open_time,
+       count(v.in_stage) FILTER (WHERE v.outcome = 'open') AS open_visits,
+       count(*) FILTER (WHERE v.next_stage IS NOT NULL AND v.next_outcome <> 'lost'
+                          AND (v.next_order > v.pipeline_order OR v.next_order IS NULL OR v.pipeline_order IS NULL))
+           AS converted,
        count(*) FILTER (WHERE v.current AND v.outcome = 'open' AND v.stalled_after_days IS NOT NULL
-                          AND v.in_stage > v.stalled_after_days * interval '1 day') AS stalled_deals,
-       (SELECT as_of FROM sales_kpi.fiscal_now) AS as_of
+                          AND v.in_stage > v.stalled_after_days * interval '1 day') AS stalled_deals
 FROM sales_kpi.stage_visits v
 GROUP BY v.pipeline, v.stage;
+COMMENT ON VIEW sales_kpi.stage_visit_totals IS
+    'Per pipeline and stage, the counts and sums of the stage visits that sales_kpi.stage_analysis is made of';
+COMMENT ON COLUMN sales_kpi.stage_visit_totals.pipeline IS 'Pipeline (NULL in a single-pipeline CRM)';
+COMMENT ON COLUMN sales_kpi.stage_visit_totals.stage IS 'Stage (the catalog''s name when catalogued, else as recorded)';
+COMMENT ON COLUMN sales_kpi.stage_visit_totals.label IS 'The stage''s label in the catalog, else its name';
+COMMENT ON COLUMN sales_kpi.stage_visit_totals.pipeline_order IS 'Position in the pipeline (catalog)';
+COMMENT ON COLUMN sales_kpi.stage_visit_totals.entered IS 'Visits';
+COMMENT ON COLUMN sales_kpi.stage_visit_totals.deals_entered IS 'Distinct deals (first visits)';
+COMMENT ON COLUMN sales_kpi.stage_visit_totals.in_stage_now IS 'Visits in progress at the end of the as-of day';
+COMMENT ON COLUMN sales_kpi.stage_visit_totals.moved_on IS 'Visits that moved to another stage';
+COMMENT ON COLUMN sales_kpi.stage_visit_totals.lost_from_stage IS 'Visits that moved to a lost stage';
+COMMENT ON COLUMN sales_kpi.stage_visit_totals.open_time IS 'Sum of the visits'' durations (open stages)';
+COMMENT ON COLUMN sales_kpi.stage_visit_totals.open_visits IS 'Visits summed in open_time';
+COMMENT ON COLUMN sales_kpi.stage_visit_totals.converted IS 'Visits that moved on to a later, not lost, stage';
+COMMENT ON COLUMN sales_kpi.stage_visit_totals.stalled_deals IS 'Visits in progress longer than the stage''s stalled_after_days (open stages)';
+
+-- The mean time in a stage is the sum over the count, as avg() computes it.
+CREATE VIEW sales_kpi.stage_analysis WITH (security_invoker = true) AS
+SELECT t.pipeline,
+       t.stage,
+       t.label,
+       t.pipeline_order,
+       t.entered,
+       t.deals_entered,
+       t.in_stage_now,
+       t.moved_on,
+       t.lost_from_stage,
+       justify_hours(t.open_time / nullif(t.open_visits, 0)) AS avg_time_in_stage,
+       round((extract(epoch FROM t.open_time / nullif(t.open_visits, 0)) / 86400)::numeric, 2) AS avg_time_in_stage_days,
+       t.converted::float8 / nullif(t.entered, 0) AS conversion_to_next,
+       t.stalled_deals,
+       (SELECT as_of FROM sales_kpi.fiscal_now) AS as_of
+FROM sales_kpi.stage_visit_totals t
+WHERE t.entered > 0;
 COMMENT ON VIEW sales_kpi.stage_analysis IS
     'Stage analysis dashboard: per pipeline and stage, deals entered, in it now, moved on, lost from it, time in stage, conversion to a later stage, stalled';
 COMMENT ON COLUMN sales_kpi.stage_analysis.pipeline IS 'Pipeline (NULL in a single-pipeline CRM)';
