@@ -141,6 +141,18 @@ WHERE activity_id IN (SELECT activity_id FROM sales_kpi.activities WHERE complet
 SELECT view_name, mode FROM sales_kpi.refresh_dashboards() WHERE mode <> 'unchanged';
 SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
 
+-- What the dashboards do not read of activities counts for nothing: a new
+-- subject, or the deal_id a deleted deal's activities lose (the deal
+-- itself counts).
+UPDATE sales_kpi.activities SET subject = coalesce(subject, '') || ' (edited)'
+WHERE activity_id IN (SELECT activity_id FROM sales_kpi.activities ORDER BY activity_id LIMIT 10);
+SELECT count(*) AS recomputed FROM sales_kpi.refresh_dashboards() WHERE mode <> 'unchanged';
+DELETE FROM sales_kpi.deals
+WHERE deal_id = (SELECT min(deal_id) FROM sales_kpi.activities WHERE deal_id IS NOT NULL);
+SELECT view_name, mode FROM sales_kpi.refresh_dashboards()
+WHERE view_name IN ('sales_kpi.deal_state_store', 'sales_kpi.team_activity_mv', 'sales_kpi.pipeline_mv');
+SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
+
 -- A customer's segment: the twins that read customers.
 UPDATE sales_kpi.customers SET segment = 'Enterprise'
 WHERE customer_id IN (SELECT customer_id FROM sales_kpi.customers WHERE segment IS DISTINCT FROM 'Enterprise'

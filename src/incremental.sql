@@ -108,6 +108,26 @@ $$;
 COMMENT ON FUNCTION sales_kpi.dashboard_table_changed() IS
     'Statement trigger on the model tables: records that the table was written, for the next incremental refresh';
 
+-- An UPDATE of activities counts only when it changed what the dashboards
+-- read of them (deleting a deal sets its activities' deal_id to NULL, which
+-- none of them reads).
+CREATE FUNCTION sales_kpi.dashboard_activities_updated()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    INSERT INTO sales_kpi.dashboard_changes (source, deal_id)
+    SELECT 'activities', NULL
+    WHERE EXISTS (SELECT o.rep_id, o.kind, o.created_at, o.due_at, o.completed_at FROM old_rows o
+                  EXCEPT ALL
+                  SELECT n.rep_id, n.kind, n.created_at, n.due_at, n.completed_at FROM new_rows n);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.dashboard_activities_updated() IS
+    'Statement trigger on sales_kpi.activities (UPDATE): records the write when it changed the rep, kind or any time of an activity (what the dashboards read)';
+
 DO $$
 DECLARE
     t text;
@@ -124,11 +144,16 @@ BEGIN
     -- deal_history records; a TRUNCATE of deal_history is recorded as such)
     EXECUTE 'CREATE TRIGGER dashboard_truncated AFTER TRUNCATE ON sales_kpi.deal_history '
             'FOR EACH STATEMENT EXECUTE FUNCTION sales_kpi.dashboard_table_changed()';
-    FOREACH t IN ARRAY ARRAY['reps', 'customers', 'products', 'activities', 'quotas', 'marketing_spend',
+    FOREACH t IN ARRAY ARRAY['reps', 'customers', 'products', 'quotas', 'marketing_spend',
                              'market_size', 'subscriptions', 'kpi_targets'] LOOP
         EXECUTE format('CREATE TRIGGER dashboard_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sales_kpi.%I '
                        'FOR EACH STATEMENT EXECUTE FUNCTION sales_kpi.dashboard_table_changed()', t);
     END LOOP;
+    EXECUTE 'CREATE TRIGGER dashboard_changed AFTER INSERT OR DELETE OR TRUNCATE ON sales_kpi.activities '
+            'FOR EACH STATEMENT EXECUTE FUNCTION sales_kpi.dashboard_table_changed()';
+    EXECUTE 'CREATE TRIGGER dashboard_updated AFTER UPDATE ON sales_kpi.activities '
+            'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '
+            'FOR EACH STATEMENT EXECUTE FUNCTION sales_kpi.dashboard_activities_updated()';
 END
 $$;
 
