@@ -18,6 +18,18 @@ SELECT to_char(current_date - 1, 'YYYY-MM-DD') AS as_of \gset
 \o
 SELECT set_config('sales_kpi.as_of', to_char(current_date, 'YYYY-MM-DD'), false) IS NOT NULL AS pinned;
 
+-- The stage totals as the view computes them and as the refresh keeps them
+-- (the sum of open times compared only where there is one: the kept sum of
+-- no visit is zero, the view's NULL).
+CREATE TEMP VIEW totals_live AS
+SELECT pipeline, stage, label, pipeline_order, entered, deals_entered, in_stage_now, moved_on, lost_from_stage,
+       CASE WHEN open_visits > 0 THEN open_time END AS open_time, open_visits, converted, stalled_deals
+FROM sales_kpi.stage_visit_totals;
+CREATE TEMP VIEW totals_kept AS
+SELECT pipeline, stage, label, pipeline_order, entered, deals_entered, in_stage_now, moved_on, lost_from_stage,
+       CASE WHEN open_visits > 0 THEN open_time END AS open_time, open_visits, converted, stalled_deals
+FROM sales_kpi.stage_visit_totals_store;
+
 -- Rows of each live view missing from its twin, and rows of the twin the
 -- live view does not have (duplicates counted).
 CREATE FUNCTION pg_temp.twins_differing()
@@ -42,22 +54,8 @@ BEGIN
     SELECT count(*) INTO twin_only FROM (SELECT * FROM sales_kpi.deal_state_store EXCEPT ALL SELECT * FROM sales_kpi.deal_state) x;
     RETURN NEXT;
     view_name := 'stage_visit_totals_store';
-    SELECT count(*) INTO live_only FROM (
-        SELECT pipeline, stage, label, pipeline_order, entered, deals_entered, in_stage_now, moved_on, lost_from_stage,
-               CASE WHEN open_visits > 0 THEN open_time END, open_visits, converted, stalled_deals
-        FROM sales_kpi.stage_visit_totals
-        EXCEPT ALL
-        SELECT pipeline, stage, label, pipeline_order, entered, deals_entered, in_stage_now, moved_on, lost_from_stage,
-               CASE WHEN open_visits > 0 THEN open_time END, open_visits, converted, stalled_deals
-        FROM sales_kpi.stage_visit_totals_store) x;
-    SELECT count(*) INTO twin_only FROM (
-        SELECT pipeline, stage, label, pipeline_order, entered, deals_entered, in_stage_now, moved_on, lost_from_stage,
-               CASE WHEN open_visits > 0 THEN open_time END, open_visits, converted, stalled_deals
-        FROM sales_kpi.stage_visit_totals_store
-        EXCEPT ALL
-        SELECT pipeline, stage, label, pipeline_order, entered, deals_entered, in_stage_now, moved_on, lost_from_stage,
-               CASE WHEN open_visits > 0 THEN open_time END, open_visits, converted, stalled_deals
-        FROM sales_kpi.stage_visit_totals) x;
+    SELECT count(*) INTO live_only FROM (SELECT * FROM totals_live EXCEPT ALL SELECT * FROM totals_kept) x;
+    SELECT count(*) INTO twin_only FROM (SELECT * FROM totals_kept EXCEPT ALL SELECT * FROM totals_live) x;
     RETURN NEXT;
     view_name := 'stage_visits_store';
     SELECT count(*) INTO live_only FROM (SELECT * FROM sales_kpi.stage_visits EXCEPT ALL SELECT * FROM sales_kpi.stage_visits_store) x;
@@ -158,6 +156,14 @@ UPDATE sales_kpi.customers SET segment = 'Enterprise'
 WHERE customer_id IN (SELECT customer_id FROM sales_kpi.customers WHERE segment IS DISTINCT FROM 'Enterprise'
                       ORDER BY customer_id LIMIT 20);
 SELECT view_name, mode FROM sales_kpi.refresh_dashboards() WHERE mode <> 'unchanged';
+SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
+
+-- Two refreshes in one transaction: the second finds nothing to do.
+BEGIN;
+UPDATE sales_kpi.deals SET amount = amount + 1 WHERE deal_id = (SELECT max(deal_id) FROM sales_kpi.deals);
+SELECT count(*) FILTER (WHERE mode <> 'unchanged') > 0 AS first_recomputed FROM sales_kpi.refresh_dashboards();
+SELECT count(*) FILTER (WHERE mode <> 'unchanged') AS second_recomputed FROM sales_kpi.refresh_dashboards();
+COMMIT;
 SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
 
 -- A write rolled back leaves nothing to do.

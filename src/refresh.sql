@@ -119,8 +119,9 @@ BEGIN
 
     -- Take the changes recorded so far (a write committed from now on stays
     -- for the next refresh).
-    IF to_regclass('pg_temp.dashboard_changed_deals') IS NOT NULL THEN
-        DROP TABLE pg_temp.dashboard_changed_deals;
+    -- (a refresh earlier in the same transaction left its tables)
+    IF to_regclass('pg_temp.dashboard_taken') IS NOT NULL THEN
+        DROP TABLE pg_temp.dashboard_taken, pg_temp.dashboard_changed_deals;
     END IF;
     CREATE TEMP TABLE dashboard_taken ON COMMIT DROP AS
     WITH taken AS (DELETE FROM sales_kpi.dashboard_changes RETURNING source, deal_id)
