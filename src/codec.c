@@ -50,6 +50,10 @@ state_kind_name(StateKind kind)
 			return "acv";
 		case STATE_CLV_TEXT:
 			return "clv (text ids)";
+		case STATE_PERCENTILE_DURATION:
+			return "sales cycle percentile";
+		case STATE_PERCENTILE_AMOUNT:
+			return "deal size percentile";
 	}
 	return "aggregate";
 }

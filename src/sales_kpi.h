@@ -248,7 +248,9 @@ typedef enum StateKind
 	STATE_VELOCITY = 4,
 	STATE_CLV = 5,
 	STATE_ACV = 6,
-	STATE_CLV_TEXT = 7
+	STATE_CLV_TEXT = 7,
+	STATE_PERCENTILE_DURATION = 8,
+	STATE_PERCENTILE_AMOUNT = 9
 } StateKind;
 
 typedef struct StateReader

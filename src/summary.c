@@ -45,6 +45,9 @@ extern Datum clv_deserialize(PG_FUNCTION_ARGS);
 extern Datum clv_combine(PG_FUNCTION_ARGS);
 extern Datum clv_text_deserialize(PG_FUNCTION_ARGS);
 extern Datum clv_text_combine(PG_FUNCTION_ARGS);
+extern Datum cycle_percentile_deserialize(PG_FUNCTION_ARGS);
+extern Datum size_percentile_deserialize(PG_FUNCTION_ARGS);
+extern Datum percentile_combine(PG_FUNCTION_ARGS);
 
 /*
  * What a caller outside an aggregate passes as fn context to a deserialize
@@ -73,6 +76,8 @@ static const SummaryType summary_types[] = {
 	{"acv_summary", STATE_ACV, acv_deserialize, acv_combine},
 	{"clv_summary", STATE_CLV, clv_deserialize, clv_combine},
 	{"clv_text_summary", STATE_CLV_TEXT, clv_text_deserialize, clv_text_combine},
+	{"sales_cycle_percentile_summary", STATE_PERCENTILE_DURATION, cycle_percentile_deserialize, percentile_combine},
+	{"deal_size_percentile_summary", STATE_PERCENTILE_AMOUNT, size_percentile_deserialize, percentile_combine},
 };
 
 /* The summary type of a type oid (an input function's typioparam). */

@@ -26,6 +26,8 @@ BEGIN
             ('avg_ramp_time', 'avg_ramp_time_summary', NULL), ('retention_rate', 'retention_rate_summary', NULL),
             ('churn_rate', 'churn_rate_summary', NULL), ('pipeline_velocity', 'pipeline_velocity_summary', NULL),
             ('acv', 'acv_summary', NULL),
+            ('sales_cycle_percentile', 'sales_cycle_percentile_summary', NULL),
+            ('deal_size_percentile', 'deal_size_percentile_summary', NULL),
             ('clv', 'clv_summary', 'bigint'),
             ('clv', 'clv_text_summary', 'text')) v(name, summary, form)
     LOOP
@@ -136,3 +138,16 @@ BEGIN
     END LOOP;
 END
 $summaries$;
+
+-- A percentile summary keeps the values themselves, so any percentile of
+-- them can be read, not only the fraction it was written with.
+CREATE FUNCTION @extschema@.sales_cycle_percentile(summary sales_kpi.sales_cycle_percentile_summary, fraction float8)
+    RETURNS interval AS 'MODULE_PATHNAME', 'cycle_percentile_of_summary'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.sales_cycle_percentile(sales_kpi.sales_cycle_percentile_summary, float8) IS
+    'The percentile at fraction of the sales cycles the summary holds (whatever fraction it was written with)';
+CREATE FUNCTION @extschema@.deal_size_percentile(summary sales_kpi.deal_size_percentile_summary, fraction float8)
+    RETURNS numeric AS 'MODULE_PATHNAME', 'size_percentile_of_summary'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.deal_size_percentile(sales_kpi.deal_size_percentile_summary, float8) IS
+    'The percentile at fraction of the amounts the summary holds (whatever fraction it was written with)';

@@ -1,7 +1,7 @@
 -- pgTAP: the extension's functions and aggregates, their signatures, return
 -- types, volatility, strictness, parallel safety and comments.
 BEGIN;
-SELECT plan(109);
+SELECT plan(117);
 
 -- Aggregates and their return types.
 SELECT is_aggregate('public', f, a, f || '(' || array_to_string(a, ', ') || ') is an aggregate')
@@ -15,7 +15,9 @@ FROM (VALUES ('win_rate', ARRAY['text']), ('win_rate', ARRAY['boolean']),
              ('clv', ARRAY['bigint', 'numeric', 'timestamp with time zone']),
              ('clv', ARRAY['text', 'numeric', 'timestamp with time zone']),
              ('win_rate', ARRAY['text', 'text']), ('conversion_rate', ARRAY['text', 'text']),
-             ('pipeline_velocity', ARRAY['text', 'text', 'numeric', 'timestamp with time zone', 'timestamp with time zone'])) AS v(f, a);
+             ('pipeline_velocity', ARRAY['text', 'text', 'numeric', 'timestamp with time zone', 'timestamp with time zone']),
+             ('sales_cycle_percentile', ARRAY['timestamp with time zone', 'timestamp with time zone', 'double precision']),
+             ('deal_size_percentile', ARRAY['numeric', 'double precision'])) AS v(f, a);
 
 SELECT function_returns('public', f, a, r, f || '(' || array_to_string(a, ', ') || ') returns ' || r)
 FROM (VALUES ('win_rate', ARRAY['text'], 'double precision'),
@@ -35,7 +37,11 @@ FROM (VALUES ('win_rate', ARRAY['text'], 'double precision'),
              ('pipeline_velocity', ARRAY['text', 'text', 'numeric', 'timestamp with time zone', 'timestamp with time zone'], 'numeric'),
              ('stage_outcome', ARRAY['text'], 'text'),
              ('stage_outcome', ARRAY['text', 'text'], 'text'),
-             ('stage_normalize', ARRAY['text'], 'text')) AS v(f, a, r);
+             ('stage_normalize', ARRAY['text'], 'text'),
+             ('sales_cycle_percentile', ARRAY['timestamp with time zone', 'timestamp with time zone', 'double precision'], 'interval'),
+             ('deal_size_percentile', ARRAY['numeric', 'double precision'], 'numeric'),
+             ('sales_cycle_percentile', ARRAY['sales_kpi.sales_cycle_percentile_summary', 'double precision'], 'interval'),
+             ('deal_size_percentile', ARRAY['sales_kpi.deal_size_percentile_summary', 'double precision'], 'numeric')) AS v(f, a, r);
 
 -- Scalar functions: volatility and strictness as they truly are.
 SELECT volatility_is('public', 'stage_outcome', ARRAY['text'], 'stable',
@@ -64,7 +70,9 @@ FROM (VALUES ('outcome_count_trans', ARRAY['internal', 'text'], 'stable'),
              ('clv_trans', ARRAY['internal', 'bigint', 'numeric', 'timestamp with time zone'], 'immutable'),
              ('clv_text_trans', ARRAY['internal', 'text', 'numeric', 'timestamp with time zone'], 'immutable'),
              ('outcome_count_pair_trans', ARRAY['internal', 'text', 'text'], 'stable'),
-             ('velocity_pair_trans', ARRAY['internal', 'text', 'text', 'numeric', 'timestamp with time zone', 'timestamp with time zone'], 'stable')) AS v(f, a, v);
+             ('velocity_pair_trans', ARRAY['internal', 'text', 'text', 'numeric', 'timestamp with time zone', 'timestamp with time zone'], 'stable'),
+             ('cycle_percentile_trans', ARRAY['internal', 'timestamp with time zone', 'timestamp with time zone', 'double precision'], 'immutable'),
+             ('size_percentile_trans', ARRAY['internal', 'numeric', 'double precision'], 'immutable')) AS v(f, a, v);
 
 -- The stage catalog invalidates its cached copies on every change.
 SELECT has_trigger('sales_kpi', 'stages', 'stages_changed', 'sales_kpi.stages has its invalidation trigger');
