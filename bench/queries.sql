@@ -52,6 +52,10 @@ INSERT INTO bench_queries VALUES
    count(*) FILTER (WHERE active @> date '2024-01-01' AND active @> date '2024-12-31')::float8
    / nullif(count(*) FILTER (WHERE active @> date '2024-01-01'), 0) AS v
  FROM bench_deals GROUP BY rep_id$q$),
+('sales_cycle_percentile', 'grouped', 'kpi', $q$SELECT rep_id AS g, sales_cycle_percentile(created_at, closed_at, 0.5) AS v FROM bench_deals GROUP BY rep_id$q$),
+('sales_cycle_percentile', 'grouped', 'hand', $q$SELECT rep_id AS g, percentile_cont(0.5) WITHIN GROUP (ORDER BY closed_at - created_at) AS v FROM bench_deals GROUP BY rep_id$q$),
+('deal_size_percentile', 'grouped', 'kpi', $q$SELECT rep_id AS g, deal_size_percentile(amount, 0.5) AS v FROM bench_deals GROUP BY rep_id$q$),
+('deal_size_percentile', 'grouped', 'hand', $q$SELECT rep_id AS g, percentile_cont(0.5) WITHIN GROUP (ORDER BY amount) AS v FROM bench_deals GROUP BY rep_id$q$),
 -- sliding windows: the last 100 deals of each rep
 ('floor', 'window', 'kpi', $q$SELECT deal_id AS g, count(*) OVER w AS v FROM bench_deals
  WINDOW w AS (PARTITION BY rep_id ORDER BY created_at ROWS 99 PRECEDING)$q$),
@@ -103,5 +107,6 @@ SELECT k.kpi, f.form, 'colfloor',
  WINDOW w AS (PARTITION BY rep_id ORDER BY created_at ROWS 99 PRECEDING)', k.col) END
 FROM (VALUES ('win_rate', 'stage'), ('conversion_rate', 'stage'), ('avg_time_in_pipeline', 'created_at'),
              ('sales_cycle_length', 'closed_at'), ('avg_ramp_time', 'started_at'), ('clv', 'amount'),
-             ('acv', 'term'), ('pipeline_velocity', 'amount'), ('retention_rate', 'active')) k(kpi, col)
+             ('acv', 'term'), ('pipeline_velocity', 'amount'), ('retention_rate', 'active'),
+             ('sales_cycle_percentile', 'closed_at'), ('deal_size_percentile', 'amount')) k(kpi, col)
 JOIN (SELECT DISTINCT kpi, form FROM bench_queries WHERE kind = 'kpi') f USING (kpi);

@@ -17,9 +17,11 @@ FROM sales_kpi.deal_state ORDER BY deal_id;
 -- 2 x 1000 x 0.5 / 30 = 33.33.  Bob: open deal 5 (400 x 0.25 = 100), won 1
 -- of 1 (3000 in 30 days), open 11 days, velocity 1 x 3000 x 1 / 30 = 100.
 -- Cid (left 2024-05-15, still shown for the year): deal 6, 161 days,
--- nothing open: velocity 0.
+-- nothing open: velocity 0.  Each rep won one deal: its amount and cycle
+-- are the medians too.
 SELECT rep_id, rep_name, open_deals, pipeline_value, weighted_pipeline, win_rate, avg_deal_size,
-       avg_sales_cycle, avg_sales_cycle_days, avg_time_in_pipeline, avg_time_in_pipeline_days,
+       median_deal_size, avg_sales_cycle, avg_sales_cycle_days, median_sales_cycle, median_sales_cycle_days,
+       avg_time_in_pipeline, avg_time_in_pipeline_days,
        stalled_deals, pipeline_velocity
 FROM sales_kpi.pipeline ORDER BY rep_id;
 
@@ -42,8 +44,13 @@ FROM sales_kpi.team_activity ORDER BY rep_id;
 -- Performance, deals closed this year: 1 (won 1000, North, Enterprise,
 -- Suite), 2 (lost, North, SMB, Setup), 4 (won 3000, North, SMB, Suite),
 -- 6 (won 600, South, SMB, Suite).  The data has no pipelines, so the
--- pipeline dimension is one (none) row of all four.
-SELECT dimension, dimension_value, won_deals, won_revenue, win_rate, avg_deal_size
+-- pipeline dimension is one (none) row of all four.  Won cycles: deals 1
+-- and 4 30 days, deal 6 161 days.  North: median of 1000 and 3000 = 2000,
+-- cycles 30 and 30; all deals (pipeline, Suite, SMB has 3000 and 600): the
+-- median of 600, 1000, 3000 = 1000, cycles (30 + 30 + 161) / 3 = 73.67
+-- days, median 30.
+SELECT dimension, dimension_value, won_deals, won_revenue, win_rate, avg_deal_size,
+       median_deal_size, avg_sales_cycle_days, median_sales_cycle_days
 FROM sales_kpi.performance ORDER BY dimension, dimension_value;
 
 -- Stage analysis.  Prospecting: 7 visits, deal 5 still in it, 6 moved on,
@@ -85,6 +92,9 @@ FROM sales_kpi.leaderboard ORDER BY level, rank;
 --   lead_conversion     1 of 1 (6) 1 of 2     1 of 4     1 of 1  2 of 6
 --                                  (1, 2)     (3,4,5,7)          (1-5, 7)
 --   avg_deal_size       -          1000       1800       -       4600/3
+--   median_deal_size    -          1000       1800       -       1000
+--   avg_sales_cycle_days -         30         (30+161)/2 -       221/3 = 73.67
+--   median_sales_cycle_days -      30         95.5       -       30
 --   acv                 -          1000/1 yr  3000/2 yr  -       (1000 + 1500)/2
 --                                             (6: none)          = 1250
 --   clv                 -          1000       (3000+600)/2 -     4600/3: each
@@ -116,7 +126,8 @@ FROM sales_kpi.leaderboard ORDER BY level, rank;
 --       2024-06-30)
 --   (c) Q1: Ann 3000 + Cid 1000; Q2: Ann 3000 + Bob 2000 + Cid 1000
 SELECT period_label, period_start, period_end, revenue, revenue_growth, deals_won, win_rate, lead_conversion,
-       avg_deal_size, acv, clv, cac, customer_retention, customer_churn, mrr, market_share,
+       avg_deal_size, median_deal_size, avg_sales_cycle_days, median_sales_cycle_days,
+       acv, clv, cac, customer_retention, customer_churn, mrr, market_share,
        rep_retention, avg_ramp_time, avg_ramp_days, referrals_per_rep, quota_attainment
 FROM sales_kpi.kpi_summary WHERE grain <> 'month' ORDER BY grain, period_start;
 -- Monthly revenue: February 1000, April 600, May 3000.

@@ -5,6 +5,7 @@
 -- quotas is prorated by days to the period.
 --
 --   revenue, deals_won, win_rate, avg_deal_size   deals closed in the period
+--   median_deal_size, avg/median_sales_cycle_days  deals won in the period
 --   revenue_growth      period_growth(revenue) over the grain's periods
 --   lead_conversion     conversion_rate of the deals created in the period
 --   acv                 acv(amount, contract_term) of the deals won
@@ -94,6 +95,9 @@ closed_month AS (
            count(ds.amount) FILTER (WHERE ds.outcome = 'won') AS won_amounts,
            count(*) FILTER (WHERE ds.outcome = 'won') AS deals_won,
            @extschema@.win_rate_summary(ds.won) AS win_rate,
+           @extschema@.deal_size_percentile_summary(ds.amount, 0.5) FILTER (WHERE ds.outcome = 'won') AS median_deal_size,
+           @extschema@.sales_cycle_length_summary(ds.created_at, ds.closed_at) FILTER (WHERE ds.outcome = 'won') AS sales_cycle,
+           @extschema@.sales_cycle_percentile_summary(ds.created_at, ds.closed_at, 0.5) FILTER (WHERE ds.outcome = 'won') AS median_sales_cycle,
            @extschema@.acv_summary(ds.amount, ds.contract_term) FILTER (WHERE ds.outcome = 'won') AS acv,
            @extschema@.clv_summary(ds.customer_id, ds.amount, ds.closed_at) FILTER (WHERE ds.outcome = 'won') AS clv
     FROM ds
@@ -107,6 +111,11 @@ closed AS (
            sum(m.deals_won)::bigint AS deals_won,
            @extschema@.win_rate(@extschema@.rollup(m.win_rate)) AS win_rate,
            round(sum(m.revenue) / nullif(sum(m.won_amounts), 0), 2) AS avg_deal_size,
+           round(@extschema@.deal_size_percentile(@extschema@.rollup(m.median_deal_size)), 2) AS median_deal_size,
+           round((extract(epoch FROM @extschema@.sales_cycle_length(@extschema@.rollup(m.sales_cycle))) / 86400)::numeric, 2)
+               AS avg_sales_cycle_days,
+           round((extract(epoch FROM @extschema@.sales_cycle_percentile(@extschema@.rollup(m.median_sales_cycle))) / 86400)::numeric, 2)
+               AS median_sales_cycle_days,
            round(@extschema@.acv(@extschema@.rollup(m.acv)), 2) AS acv,
            round(@extschema@.clv(@extschema@.rollup(m.clv)), 2) AS clv
     FROM closed_month m CROSS JOIN grains g
@@ -147,6 +156,9 @@ SELECT p.grain,
        c.win_rate,
        cr.lead_conversion,
        c.avg_deal_size,
+       c.median_deal_size,
+       c.avg_sales_cycle_days,
+       c.median_sales_cycle_days,
        c.acv,
        c.clv,
        round(@extschema@.cac(round(p.spend, 2), coalesce(a.new_customers, 0)), 2) AS cac,
@@ -178,6 +190,9 @@ COMMENT ON COLUMN sales_kpi.kpi_summary.deals_won IS 'Deals won in the period';
 COMMENT ON COLUMN sales_kpi.kpi_summary.win_rate IS 'Won / (won + lost), deals closed in the period';
 COMMENT ON COLUMN sales_kpi.kpi_summary.lead_conversion IS 'Won / all, deals created in the period';
 COMMENT ON COLUMN sales_kpi.kpi_summary.avg_deal_size IS 'Mean won amount';
+COMMENT ON COLUMN sales_kpi.kpi_summary.median_deal_size IS 'Median won amount';
+COMMENT ON COLUMN sales_kpi.kpi_summary.avg_sales_cycle_days IS 'Mean created-to-won time of the deals won, in days';
+COMMENT ON COLUMN sales_kpi.kpi_summary.median_sales_cycle_days IS 'Median created-to-won time of the deals won, in days';
 COMMENT ON COLUMN sales_kpi.kpi_summary.acv IS 'Annual contract value of the deals won';
 COMMENT ON COLUMN sales_kpi.kpi_summary.clv IS 'Customer lifetime value from the deals won';
 COMMENT ON COLUMN sales_kpi.kpi_summary.cac IS 'Marketing spend / customers acquired';

@@ -1,5 +1,5 @@
--- Dashboard: Performance.  Won deals, won revenue, win rate and average deal
--- size over the deals closed this fiscal year to date, by region (of the
+-- Dashboard: Performance.  Won deals, won revenue, win rate, mean and
+-- median deal size and sales cycle over the deals closed this fiscal year to date, by region (of the
 -- rep), by customer segment, by product and by pipeline.  Missing values
 -- show as '(none)'.
 
@@ -23,7 +23,10 @@ cells AS (
            count(*) FILTER (WHERE outcome = 'won') AS won_deals,
            sum(amount) FILTER (WHERE outcome = 'won') AS won_revenue,
            count(amount) FILTER (WHERE outcome = 'won') AS won_amounts,
-           @extschema@.win_rate_summary(won) AS win_rate
+           @extschema@.win_rate_summary(won) AS win_rate,
+           @extschema@.deal_size_percentile_summary(amount, 0.5) FILTER (WHERE outcome = 'won') AS median_deal_size,
+           @extschema@.sales_cycle_length_summary(created_at, closed_at) FILTER (WHERE outcome = 'won') AS sales_cycle,
+           @extschema@.sales_cycle_percentile_summary(created_at, closed_at, 0.5) FILTER (WHERE outcome = 'won') AS median_sales_cycle
     FROM closed
     GROUP BY region, segment, product, pipeline_id
 )
@@ -37,6 +40,11 @@ SELECT CASE WHEN GROUPING(region) = 0 THEN 'region'
        @extschema@.win_rate(@extschema@.rollup(win_rate)) AS win_rate,
        -- avg(amount) is sum(amount) / count(amount), as numeric's avg computes it
        round(sum(won_revenue) / nullif(sum(won_amounts), 0), 2) AS avg_deal_size,
+       round(@extschema@.deal_size_percentile(@extschema@.rollup(median_deal_size)), 2) AS median_deal_size,
+       round((extract(epoch FROM @extschema@.sales_cycle_length(@extschema@.rollup(sales_cycle))) / 86400)::numeric, 2)
+           AS avg_sales_cycle_days,
+       round((extract(epoch FROM @extschema@.sales_cycle_percentile(@extschema@.rollup(median_sales_cycle))) / 86400)::numeric, 2)
+           AS median_sales_cycle_days,
        (SELECT year_start FROM f) AS period_start,
        (SELECT as_of FROM f) AS as_of
 FROM cells
@@ -49,5 +57,8 @@ COMMENT ON COLUMN sales_kpi.performance.won_deals IS 'Deals won this fiscal year
 COMMENT ON COLUMN sales_kpi.performance.won_revenue IS 'Amount won this fiscal year';
 COMMENT ON COLUMN sales_kpi.performance.win_rate IS 'Won / (won + lost) this fiscal year';
 COMMENT ON COLUMN sales_kpi.performance.avg_deal_size IS 'Mean won amount';
+COMMENT ON COLUMN sales_kpi.performance.median_deal_size IS 'Median won amount';
+COMMENT ON COLUMN sales_kpi.performance.avg_sales_cycle_days IS 'Mean created-to-won time of the deals won, in days';
+COMMENT ON COLUMN sales_kpi.performance.median_sales_cycle_days IS 'Median created-to-won time of the deals won, in days';
 COMMENT ON COLUMN sales_kpi.performance.period_start IS 'First day of the fiscal year';
 COMMENT ON COLUMN sales_kpi.performance.as_of IS 'The as-of day';

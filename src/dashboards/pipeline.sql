@@ -1,7 +1,7 @@
 -- Dashboard: Pipeline.  Per rep: open deals, pipeline value, weighted
 -- pipeline, stalled deals, time in pipeline of open deals (as of the as-of
 -- day), and over the deals closed this fiscal year to date: win rate,
--- average deal size, average sales cycle, pipeline velocity.  Each rep has a
+-- mean and median deal size, mean and median sales cycle, pipeline velocity.  Each rep has a
 -- row for all their deals (pipeline NULL) and, in a CRM with pipelines, a
 -- row per pipeline they have deals in.
 
@@ -27,6 +27,10 @@ per_pipeline AS (
            count(ds.amount) FILTER (WHERE ds.outcome = 'won' AND ds.in_scope) AS won_amounts,
            @extschema@.sales_cycle_length_summary(ds.created_at, ds.closed_at)
                FILTER (WHERE ds.outcome = 'won' AND ds.in_scope) AS sales_cycle,
+           @extschema@.deal_size_percentile_summary(ds.amount, 0.5)
+               FILTER (WHERE ds.outcome = 'won' AND ds.in_scope) AS median_deal_size,
+           @extschema@.sales_cycle_percentile_summary(ds.created_at, ds.closed_at, 0.5)
+               FILTER (WHERE ds.outcome = 'won' AND ds.in_scope) AS median_sales_cycle,
            @extschema@.avg_time_in_pipeline_summary(ds.created_at, NULL, ds.as_of_end)
                FILTER (WHERE ds.outcome = 'open') AS time_in_pipeline,
            count(*) FILTER (WHERE ds.stalled) AS stalled_deals,
@@ -41,7 +45,10 @@ k AS (
            sum(p.open_deals)::bigint AS open_deals, sum(p.pipeline_value) AS pipeline_value,
            sum(p.weighted_pipeline) AS weighted_pipeline, @extschema@.rollup(p.win_rate) AS win_rate,
            sum(p.won_amount) AS won_amount, sum(p.won_amounts)::bigint AS won_amounts,
-           @extschema@.rollup(p.sales_cycle) AS sales_cycle, @extschema@.rollup(p.time_in_pipeline) AS time_in_pipeline,
+           @extschema@.rollup(p.sales_cycle) AS sales_cycle,
+           @extschema@.rollup(p.median_deal_size) AS median_deal_size,
+           @extschema@.rollup(p.median_sales_cycle) AS median_sales_cycle,
+           @extschema@.rollup(p.time_in_pipeline) AS time_in_pipeline,
            sum(p.stalled_deals)::bigint AS stalled_deals, @extschema@.rollup(p.velocity) AS velocity
     FROM per_pipeline p
     GROUP BY p.rep_id
@@ -60,8 +67,12 @@ SELECT r.rep_id,
        @extschema@.win_rate(k.win_rate) AS win_rate,
        -- avg(amount) is sum(amount) / count(amount), as numeric's avg computes it
        round(k.won_amount / nullif(k.won_amounts, 0), 2) AS avg_deal_size,
+       round(@extschema@.deal_size_percentile(k.median_deal_size), 2) AS median_deal_size,
        @extschema@.sales_cycle_length(k.sales_cycle) AS avg_sales_cycle,
        round((extract(epoch FROM @extschema@.sales_cycle_length(k.sales_cycle)) / 86400)::numeric, 2) AS avg_sales_cycle_days,
+       @extschema@.sales_cycle_percentile(k.median_sales_cycle) AS median_sales_cycle,
+       round((extract(epoch FROM @extschema@.sales_cycle_percentile(k.median_sales_cycle)) / 86400)::numeric, 2)
+           AS median_sales_cycle_days,
        @extschema@.avg_time_in_pipeline(k.time_in_pipeline) AS avg_time_in_pipeline,
        round((extract(epoch FROM @extschema@.avg_time_in_pipeline(k.time_in_pipeline)) / 86400)::numeric, 2)
            AS avg_time_in_pipeline_days,
@@ -84,8 +95,11 @@ COMMENT ON COLUMN sales_kpi.pipeline.pipeline_value IS 'Sum of open deal amounts
 COMMENT ON COLUMN sales_kpi.pipeline.weighted_pipeline IS 'Sum of open deal amounts x probability';
 COMMENT ON COLUMN sales_kpi.pipeline.win_rate IS 'Won / (won + lost), deals closed this fiscal year';
 COMMENT ON COLUMN sales_kpi.pipeline.avg_deal_size IS 'Mean amount of deals won this fiscal year';
+COMMENT ON COLUMN sales_kpi.pipeline.median_deal_size IS 'Median amount of deals won this fiscal year (sales_kpi.deal_size_percentile, 0.5)';
 COMMENT ON COLUMN sales_kpi.pipeline.avg_sales_cycle IS 'Mean created-to-won time of deals won this fiscal year';
 COMMENT ON COLUMN sales_kpi.pipeline.avg_sales_cycle_days IS 'avg_sales_cycle in days';
+COMMENT ON COLUMN sales_kpi.pipeline.median_sales_cycle IS 'Median created-to-won time of deals won this fiscal year (sales_cycle_percentile, 0.5)';
+COMMENT ON COLUMN sales_kpi.pipeline.median_sales_cycle_days IS 'median_sales_cycle in days';
 COMMENT ON COLUMN sales_kpi.pipeline.avg_time_in_pipeline IS 'Mean time open deals have been in the pipeline';
 COMMENT ON COLUMN sales_kpi.pipeline.avg_time_in_pipeline_days IS 'avg_time_in_pipeline in days';
 COMMENT ON COLUMN sales_kpi.pipeline.stalled_deals IS 'Open deals longer in their stage than its stalled_after_days';

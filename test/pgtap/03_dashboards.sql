@@ -3,7 +3,7 @@
 -- interval plus a numeric days column, periods date), the materialized
 -- twins and their unique keys, comments, and the refresh functions.
 BEGIN;
-SELECT plan(144);
+SELECT plan(153);
 
 CREATE TEMP TABLE expected_columns (view_name text, col text, type text, pos serial);
 INSERT INTO expected_columns (view_name, col, type) VALUES
@@ -14,8 +14,10 @@ INSERT INTO expected_columns (view_name, col, type) VALUES
   ('pipeline', 'rep_id', 'text'), ('pipeline', 'rep_name', 'text'), ('pipeline', 'team', 'text'),
   ('pipeline', 'region', 'text'), ('pipeline', 'pipeline', 'text'), ('pipeline', 'open_deals', 'bigint'), ('pipeline', 'pipeline_value', 'numeric'),
   ('pipeline', 'weighted_pipeline', 'numeric'), ('pipeline', 'win_rate', 'double precision'),
-  ('pipeline', 'avg_deal_size', 'numeric'), ('pipeline', 'avg_sales_cycle', 'interval'),
-  ('pipeline', 'avg_sales_cycle_days', 'numeric'), ('pipeline', 'avg_time_in_pipeline', 'interval'),
+  ('pipeline', 'avg_deal_size', 'numeric'), ('pipeline', 'median_deal_size', 'numeric'),
+  ('pipeline', 'avg_sales_cycle', 'interval'), ('pipeline', 'avg_sales_cycle_days', 'numeric'),
+  ('pipeline', 'median_sales_cycle', 'interval'), ('pipeline', 'median_sales_cycle_days', 'numeric'),
+  ('pipeline', 'avg_time_in_pipeline', 'interval'),
   ('pipeline', 'avg_time_in_pipeline_days', 'numeric'), ('pipeline', 'stalled_deals', 'bigint'),
   ('pipeline', 'pipeline_velocity', 'numeric'), ('pipeline', 'as_of', 'date'),
   ('team_activity', 'rep_id', 'text'), ('team_activity', 'rep_name', 'text'), ('team_activity', 'team', 'text'),
@@ -27,6 +29,8 @@ INSERT INTO expected_columns (view_name, col, type) VALUES
   ('performance', 'dimension', 'text'), ('performance', 'dimension_value', 'text'),
   ('performance', 'won_deals', 'bigint'), ('performance', 'won_revenue', 'numeric'),
   ('performance', 'win_rate', 'double precision'), ('performance', 'avg_deal_size', 'numeric'),
+  ('performance', 'median_deal_size', 'numeric'), ('performance', 'avg_sales_cycle_days', 'numeric'),
+  ('performance', 'median_sales_cycle_days', 'numeric'),
   ('performance', 'period_start', 'date'), ('performance', 'as_of', 'date'),
   ('stage_analysis', 'pipeline', 'text'), ('stage_analysis', 'stage', 'text'), ('stage_analysis', 'label', 'text'),
   ('stage_analysis', 'pipeline_order', 'integer'),
@@ -46,7 +50,9 @@ INSERT INTO expected_columns (view_name, col, type) VALUES
   ('kpi_summary', 'period_label', 'text'), ('kpi_summary', 'revenue', 'numeric'),
   ('kpi_summary', 'revenue_growth', 'double precision'), ('kpi_summary', 'deals_won', 'bigint'),
   ('kpi_summary', 'win_rate', 'double precision'), ('kpi_summary', 'lead_conversion', 'double precision'),
-  ('kpi_summary', 'avg_deal_size', 'numeric'), ('kpi_summary', 'acv', 'numeric'), ('kpi_summary', 'clv', 'numeric'),
+  ('kpi_summary', 'avg_deal_size', 'numeric'), ('kpi_summary', 'median_deal_size', 'numeric'),
+  ('kpi_summary', 'avg_sales_cycle_days', 'numeric'), ('kpi_summary', 'median_sales_cycle_days', 'numeric'),
+  ('kpi_summary', 'acv', 'numeric'), ('kpi_summary', 'clv', 'numeric'),
   ('kpi_summary', 'cac', 'numeric'), ('kpi_summary', 'customer_retention', 'double precision'),
   ('kpi_summary', 'customer_churn', 'double precision'), ('kpi_summary', 'mrr', 'numeric'),
   ('kpi_summary', 'market_share', 'double precision'), ('kpi_summary', 'rep_retention', 'double precision'),
@@ -64,7 +70,7 @@ FROM (SELECT DISTINCT view_name AS v FROM expected_columns) x ORDER BY v;
 SELECT columns_are('sales_kpi', view_name, array_agg(col ORDER BY pos),
                    'sales_kpi.' || view_name || ' has exactly its documented columns')
 FROM expected_columns GROUP BY view_name ORDER BY view_name;
--- 109 columns: the type of each.
+-- 118 columns: the type of each.
 SELECT col_type_is('sales_kpi', view_name, col, type, 'sales_kpi.' || view_name || '.' || col || ' is ' || type)
 FROM expected_columns ORDER BY pos;
 
