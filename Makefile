@@ -19,11 +19,11 @@ OBJS        = src/module.o src/errors.o src/callsite.o src/codec.o src/exact_sum
 SQL_PARTS   = src/sales_kpi.sql src/stage_catalog.sql src/rates.sql src/duration.sql \
               src/clv.sql src/acv.sql src/velocity.sql src/retention.sql src/percentile.sql src/summary.sql src/window.sql \
               src/scalar.sql src/fiscal.sql \
-              src/model.sql src/history.sql $(addprefix src/dashboards/,$(DASHBOARDS)) src/incremental.sql src/refresh.sql \
+              src/model.sql src/currency.sql src/history.sql $(addprefix src/dashboards/,$(DASHBOARDS)) src/incremental.sql src/refresh.sql \
               $(addprefix src/sync/,$(SYNCS))
 # Connector syncs: what they share, then one file per source.
 SYNCS       = common.sql salesforce.sql hubspot.sql
-DASHBOARDS  = 00_deal_state.sql league_status.sql pipeline.sql team_activity.sql performance.sql \
+DASHBOARDS  = 00_deal_state.sql 01_stage_probabilities.sql league_status.sql pipeline.sql team_activity.sql performance.sql \
               stage_analysis.sql leaderboard.sql kpi_summary.sql kpi_alerts.sql
 DATA_built  = sales_kpi--$(EXTVERSION).sql
 

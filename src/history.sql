@@ -40,6 +40,8 @@ CREATE TABLE sales_kpi.deal_history (
     created_at         timestamptz NOT NULL,
     closed_at          timestamptz,
     contract_term      daterange,
+    currency           text,
+    lost_reason        text,
     stage_entered_at   timestamptz,
     CONSTRAINT deal_history_valid_bounded_below CHECK (NOT isempty(valid) AND NOT lower_inf(valid)),
     CONSTRAINT deal_history_amount_not_negative CHECK (amount OPERATOR(pg_catalog.>=) 0),
@@ -180,7 +182,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     columns constant text := 'rep_id, customer_id, product_id, pipeline, name, stage, amount, probability, '
-                             'forecast_category, close_date, created_at, closed_at, contract_term';
+                             'forecast_category, close_date, created_at, closed_at, contract_term, currency, lost_reason';
     changed text := format($q$
         changed AS (
             SELECT n.*, EXISTS (SELECT FROM sales_kpi.deal_history h WHERE h.deal_id = n.deal_id) AS recorded
@@ -249,7 +251,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     columns constant text := 'rep_id, customer_id, product_id, pipeline, name, stage, amount, probability, '
-                             'forecast_category, close_date, created_at, closed_at, contract_term';
+                             'forecast_category, close_date, created_at, closed_at, contract_term, currency, lost_reason';
     gone text := CASE TG_OP WHEN 'TRUNCATE' THEN 'sales_kpi.deals' ELSE 'old_rows' END;
 BEGIN
     EXECUTE format($q$
@@ -286,12 +288,12 @@ CREATE TRIGGER deals_truncated BEFORE TRUNCATE ON sales_kpi.deals
 CREATE VIEW sales_kpi.deal_versions WITH (security_invoker = true) AS
 SELECT h.deal_id, h.valid, h.rep_id, h.customer_id, h.product_id, h.pipeline, h.name, h.stage, h.amount,
        h.probability, h.forecast_category, h.close_date, h.created_at, h.closed_at, h.contract_term,
-       h.stage_entered_at, true AS recorded
+       h.currency, h.lost_reason, h.stage_entered_at, true AS recorded
 FROM sales_kpi.deal_history h
 UNION ALL
 SELECT d.deal_id, tstzrange(d.created_at, NULL), d.rep_id, d.customer_id, d.product_id, d.pipeline, d.name,
        d.stage, d.amount, d.probability, d.forecast_category, d.close_date, d.created_at, d.closed_at,
-       d.contract_term, d.created_at, false
+       d.contract_term, d.currency, d.lost_reason, d.created_at, false
 FROM sales_kpi.deals d
 WHERE NOT EXISTS (SELECT FROM sales_kpi.deal_history h WHERE h.deal_id OPERATOR(pg_catalog.=) d.deal_id);
 COMMENT ON VIEW sales_kpi.deal_versions IS
@@ -311,6 +313,8 @@ COMMENT ON COLUMN sales_kpi.deal_versions.close_date IS 'Expected or actual clos
 COMMENT ON COLUMN sales_kpi.deal_versions.created_at IS 'When the deal was created';
 COMMENT ON COLUMN sales_kpi.deal_versions.closed_at IS 'When it closed';
 COMMENT ON COLUMN sales_kpi.deal_versions.contract_term IS 'Contract term of a won deal';
+COMMENT ON COLUMN sales_kpi.deal_versions.currency IS 'Currency of the amount (NULL: corporate)';
+COMMENT ON COLUMN sales_kpi.deal_versions.lost_reason IS 'Why it was lost';
 COMMENT ON COLUMN sales_kpi.deal_versions.stage_entered_at IS 'When the deal entered the stage of this version';
 COMMENT ON COLUMN sales_kpi.deal_versions.recorded IS 'A version in sales_kpi.deal_history (false: the implicit version of a deal never recorded)';
 

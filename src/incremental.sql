@@ -69,7 +69,7 @@ CREATE TABLE sales_kpi.dashboard_refresh_state (
     built_at                timestamptz NOT NULL
 );
 COMMENT ON TABLE sales_kpi.dashboard_refresh_state IS
-    'The as-of day, time zone, fiscal year start and stage catalog (md5) the stores and twins were last computed under: any change makes the next refresh a full one';
+    'The as-of day, time zone, fiscal year start, and the stage catalog, exchange rates, corporate currency and probability settings (md5 in catalog) the stores and twins were last computed under: any change makes the next refresh a full one';
 
 -- The deal ids a statement wrote to deals or deal_history.
 CREATE FUNCTION sales_kpi.dashboard_deals_changed()
@@ -178,12 +178,16 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT true, sales_kpi.as_of(), current_setting('TimeZone'),
            current_setting('sales_kpi.fiscal_year_start_month')::integer,
-           (SELECT md5(coalesce(string_agg(s::text, ',' ORDER BY s::text), '')) FROM sales_kpi.stages s),
+           -- the catalog, the rates and the settings the amounts and probabilities follow
+           md5((SELECT coalesce(string_agg(s::text, ',' ORDER BY s::text), '') FROM sales_kpi.stages s)
+               || '|' || (SELECT coalesce(string_agg(x::text, ',' ORDER BY x::text), '') FROM sales_kpi.exchange_rates x)
+               || '|' || coalesce(sales_kpi.corporate_currency(), '') || '|' || sales_kpi.probability_source()
+               || '|' || sales_kpi.probability_window()),
            (SELECT min(d.created_at) FROM sales_kpi.deals d),
            clock_timestamp()
 $$;
 COMMENT ON FUNCTION sales_kpi.dashboard_settings_now() IS
-    'The as-of day, time zone, fiscal year start, stage catalog (md5) and first deal the dashboards would be computed under now';
+    'The as-of day, time zone, fiscal year start, stage catalog, exchange rates and currency and probability settings (md5), and first deal the dashboards would be computed under now';
 
 -- A view's query with some of the relations it reads replaced: a
 -- "sales_kpi.x alias" by "replacement alias", a bare "sales_kpi.x" by

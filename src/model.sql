@@ -86,6 +86,8 @@ CREATE TABLE sales_kpi.deals (
     created_at         timestamptz NOT NULL,
     closed_at          timestamptz,
     contract_term      daterange,
+    currency           text CONSTRAINT deals_currency_iso_4217 CHECK (currency ~ '^[A-Z]{3}$'),
+    lost_reason        text,
     CONSTRAINT deals_closed_not_before_created CHECK (closed_at >= created_at),
     CONSTRAINT deals_amount_is_finite CHECK (amount < 'Infinity'),
     CONSTRAINT deals_contract_term_bounded CHECK (NOT isempty(contract_term) AND NOT lower_inf(contract_term)
@@ -107,6 +109,9 @@ COMMENT ON COLUMN sales_kpi.deals.forecast_category IS 'The deal''s own forecast
 COMMENT ON COLUMN sales_kpi.deals.close_date IS 'Expected close date while open, the close date once closed (Salesforce close_date)';
 COMMENT ON COLUMN sales_kpi.deals.closed_at IS 'When the deal closed (won or lost); NULL while open';
 COMMENT ON COLUMN sales_kpi.deals.contract_term IS 'Contract [start, end) dates of a won deal, for ACV';
+COMMENT ON COLUMN sales_kpi.deals.currency IS
+    'ISO 4217 code of the amount''s currency; NULL: the corporate currency (dashboards convert with sales_kpi.exchange_rates)';
+COMMENT ON COLUMN sales_kpi.deals.lost_reason IS 'Why a lost deal was lost, as the CRM records it (Salesforce loss_reason, HubSpot closed_lost_reason)';
 
 CREATE TABLE sales_kpi.activities (
     activity_id   text PRIMARY KEY CONSTRAINT activities_activity_id_not_blank CHECK (activity_id <> ''),

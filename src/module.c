@@ -17,6 +17,17 @@
  *	    included: a sync reads again the rows synced since the last sync's
  *	    start less this; sales_kpi.sync_lookback() gives it to the syncs as
  *	    an interval.
+ *	  sales_kpi.corporate_currency (default '')
+ *	    the ISO 4217 code of the currency dashboards report in: a deal in
+ *	    it (or with no currency) needs no exchange rate.  Empty: only deals
+ *	    with no currency need none.  sales_kpi.corporate_currency() gives it.
+ *	  sales_kpi.probability_source (catalog | learnt, default catalog)
+ *	    which win probability of a stage the weighted pipeline and the
+ *	    forecast use: the stage catalog's, or the one learnt from history
+ *	    (sales_kpi.stage_probabilities).
+ *	  sales_kpi.probability_window (days, default 365)
+ *	    how far back from the as-of day the learnt probabilities look: the
+ *	    deals created in that window.
  *
  *	  A value set before the library was loaded (PGOPTIONS, ALTER ROLE ...
  *	  SET, a SET in a session that has not used the extension yet) is a
@@ -45,6 +56,16 @@ void		_PG_init(void);
 static int	fiscal_year_start_month = 1;
 static char *as_of_string = NULL;
 static int	sync_lookback_seconds = 600;
+static char *corporate_currency = NULL;
+static int	probability_source = 0;
+static int	probability_window_days = 365;
+
+static const struct config_enum_entry probability_sources[] = {
+	{"catalog", 0, false},
+	{"learnt", 1, false},
+	{"learned", 1, true},
+	{NULL, 0, false}
+};
 
 /* The parsed sales_kpi.as_of (the setting's extra). */
 typedef struct AsOfDay
@@ -59,6 +80,48 @@ static AsOfDay as_of_day = {true, 0};
 static char *rejected_start_month = NULL;
 static char *rejected_as_of = NULL;
 static char *rejected_sync_lookback = NULL;
+static char *rejected_corporate_currency = NULL;
+static char *rejected_probability_source = NULL;
+static char *rejected_probability_window = NULL;
+
+/* An ISO 4217 code: three capital letters. */
+static bool
+is_currency_code(const char *s)
+{
+	return strlen(s) == 3 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' &&
+		s[2] >= 'A' && s[2] <= 'Z';
+}
+
+static bool
+check_corporate_currency(char **newval, void **extra, GucSource source)
+{
+	if ((*newval)[0] != '\0' && !is_currency_code(*newval))
+	{
+		GUC_check_errcode(ERRCODE_INVALID_PARAMETER_VALUE);
+		GUC_check_errdetail("sales_kpi.corporate_currency takes an ISO 4217 code: three capital letters.");
+		GUC_check_errhint("Set for example 'USD' or 'EUR', or '' when every deal without a currency is in the corporate one.");
+		return false;
+	}
+	return true;
+}
+
+static void
+assign_corporate_currency(const char *newval, void *extra)
+{
+	rejected_corporate_currency = NULL;
+}
+
+static void
+assign_probability_source(int newval, void *extra)
+{
+	rejected_probability_source = NULL;
+}
+
+static void
+assign_probability_window(int newval, void *extra)
+{
+	rejected_probability_window = NULL;
+}
 
 /*
  * Parse a day written YYYY-MM-DD (surrounding white space allowed), the
@@ -151,6 +214,10 @@ define_settings(void)
 	char	   *start_month = placeholder_value("sales_kpi.fiscal_year_start_month");
 	char	   *as_of = placeholder_value("sales_kpi.as_of");
 	char	   *lookback = placeholder_value("sales_kpi.sync_lookback");
+	char	   *currency = placeholder_value("sales_kpi.corporate_currency");
+	char	   *source = placeholder_value("sales_kpi.probability_source");
+	char	   *window = placeholder_value("sales_kpi.probability_window");
+	int			days;
 	int			month;
 	int			seconds;
 	DateADT		day;
@@ -186,6 +253,38 @@ define_settings(void)
 	if (lookback != NULL &&
 		!(parse_int(lookback, &seconds, GUC_UNIT_S, NULL) && seconds >= 0 && seconds <= 7 * 86400))
 		rejected_sync_lookback = lookback;
+
+	DefineCustomStringVariable("sales_kpi.corporate_currency",
+							   "ISO 4217 code of the currency the dashboards report in.",
+							   "Deals in it, or with no currency, need no exchange rate.",
+							   &corporate_currency,
+							   "",
+							   PGC_USERSET, 0,
+							   check_corporate_currency, assign_corporate_currency, NULL);
+	if (currency != NULL && currency[0] != '\0' && !is_currency_code(currency))
+		rejected_corporate_currency = currency;
+
+	DefineCustomEnumVariable("sales_kpi.probability_source",
+							 "Which stage probability the weighted pipeline and the forecast use.",
+							 "catalog: the stage catalog's default_probability; learnt: sales_kpi.stage_probabilities.",
+							 &probability_source,
+							 0, probability_sources,
+							 PGC_USERSET, 0,
+							 NULL, assign_probability_source, NULL);
+	if (source != NULL && pg_strcasecmp(source, "catalog") != 0 &&
+		pg_strcasecmp(source, "learnt") != 0 && pg_strcasecmp(source, "learned") != 0)
+		rejected_probability_source = source;
+
+	DefineCustomIntVariable("sales_kpi.probability_window",
+							"How far back from the as-of day learnt stage probabilities look.",
+							"The deals created in that window and closed by the as-of day.",
+							&probability_window_days,
+							365, 1, 36500,
+							PGC_USERSET, 0,
+							NULL, assign_probability_window, NULL);
+	if (window != NULL &&
+		!(parse_int(window, &days, 0, NULL) && days >= 1 && days <= 36500))
+		rejected_probability_window = window;
 
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("sales_kpi");
@@ -252,4 +351,51 @@ sync_lookback(PG_FUNCTION_ARGS)
 	result = palloc0(sizeof(Interval));
 	result->time = (int64) sync_lookback_seconds * USECS_PER_SEC;
 	PG_RETURN_INTERVAL_P(result);
+}
+
+/* sales_kpi.corporate_currency() -> text: the code, or NULL when empty. */
+PG_FUNCTION_INFO_V1(corporate_currency_setting);
+Datum
+corporate_currency_setting(PG_FUNCTION_ARGS)
+{
+	if (unlikely(rejected_corporate_currency != NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for parameter \"sales_kpi.corporate_currency\": \"%s\"",
+						rejected_corporate_currency),
+				 errdetail("The value was set before sales_kpi was loaded and is not an ISO 4217 code."),
+				 errhint("SET sales_kpi.corporate_currency to a code such as 'USD', or to ''.")));
+	if (corporate_currency == NULL || corporate_currency[0] == '\0')
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(corporate_currency));
+}
+
+/* sales_kpi.probability_source() -> text: 'catalog' or 'learnt'. */
+PG_FUNCTION_INFO_V1(probability_source_setting);
+Datum
+probability_source_setting(PG_FUNCTION_ARGS)
+{
+	if (unlikely(rejected_probability_source != NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for parameter \"sales_kpi.probability_source\": \"%s\"",
+						rejected_probability_source),
+				 errdetail("The value was set before sales_kpi was loaded and is neither catalog nor learnt."),
+				 errhint("SET sales_kpi.probability_source to 'catalog' or 'learnt'.")));
+	PG_RETURN_TEXT_P(cstring_to_text(probability_source == 1 ? "learnt" : "catalog"));
+}
+
+/* sales_kpi.probability_window() -> integer days. */
+PG_FUNCTION_INFO_V1(probability_window_setting);
+Datum
+probability_window_setting(PG_FUNCTION_ARGS)
+{
+	if (unlikely(rejected_probability_window != NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for parameter \"sales_kpi.probability_window\": \"%s\"",
+						rejected_probability_window),
+				 errdetail("The value was set before sales_kpi was loaded and is not a number of days from 1 to 36500."),
+				 errhint("SET sales_kpi.probability_window to a number of days such as 365.")));
+	PG_RETURN_INT32(probability_window_days);
 }

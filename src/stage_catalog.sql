@@ -17,6 +17,7 @@ CREATE TABLE sales_kpi.stages (
     is_closed           boolean NOT NULL DEFAULT false,
     is_won              boolean NOT NULL DEFAULT false,
     stalled_after_days  integer,
+    forecast_category   text,
     normalized          text GENERATED ALWAYS AS (@extschema@.stage_normalize(name)) STORED,
     CONSTRAINT stages_name_not_blank
         CHECK (@extschema@.stage_normalize(name) OPERATOR(pg_catalog.<>) ''::pg_catalog.text),
@@ -25,7 +26,10 @@ CREATE TABLE sales_kpi.stages (
                AND default_probability OPERATOR(pg_catalog.<=) 1::pg_catalog.numeric),
     CONSTRAINT stages_won_is_closed CHECK (is_closed OR NOT is_won),
     CONSTRAINT stages_stalled_positive
-        CHECK (stalled_after_days OPERATOR(pg_catalog.>) 0)
+        CHECK (stalled_after_days OPERATOR(pg_catalog.>) 0),
+    CONSTRAINT stages_forecast_category_known
+        CHECK (forecast_category OPERATOR(pg_catalog.=) ANY
+               (ARRAY['closed', 'commit', 'best_case', 'pipeline', 'omitted']::pg_catalog.text[]))
 );
 -- One row per pipeline and normalised name (a NULL pipeline: every pipeline).
 CREATE UNIQUE INDEX stages_pipeline_normalized_name
@@ -42,6 +46,8 @@ COMMENT ON COLUMN sales_kpi.stages.default_probability IS 'Win probability of a 
 COMMENT ON COLUMN sales_kpi.stages.is_closed IS 'Deals in this stage are closed (won or lost)';
 COMMENT ON COLUMN sales_kpi.stages.is_won IS 'Deals in this stage are won (implies is_closed)';
 COMMENT ON COLUMN sales_kpi.stages.stalled_after_days IS 'An open deal in this stage longer than this many days is stalled';
+COMMENT ON COLUMN sales_kpi.stages.forecast_category IS
+    'Forecast category of a deal in this stage (closed, commit, best_case, pipeline, omitted) unless the deal has its own; NULL: closed for won stages, omitted for lost ones, pipeline for open ones';
 COMMENT ON COLUMN sales_kpi.stages.normalized IS 'stage_normalize(name), kept by PostgreSQL';
 -- The catalog holds user data: pg_dump must carry every row.
 SELECT pg_catalog.pg_extension_config_dump('sales_kpi.stages', '');

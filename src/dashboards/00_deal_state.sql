@@ -2,8 +2,9 @@
 -- the version of the deal (sales_kpi.deal_versions) valid at the end of that
 -- day, for every field (stage, amount, probability, forecast category,
 -- owner, close date, pipeline, ...), when it entered that stage, its outcome
--- in its pipeline, when it closed (if it had by then), its win probability
--- and whether it is stalled.  A deal deleted before the end of the day is
+-- in its pipeline, when it closed (if it had by then), its win probability,
+-- forecast category, whether it is stalled, and its amount in the corporate
+-- currency (sales_kpi.exchange_rates, currency.sql).  A deal deleted before the end of the day is
 -- not in it; one deleted later is, as it was then.
 
 CREATE VIEW sales_kpi.deal_state WITH (security_invoker = true) AS
@@ -15,25 +16,40 @@ WITH p AS (
     FROM sales_kpi.deal_versions h CROSS JOIN p
     WHERE h.valid @> (p.as_of_end - interval '1 microsecond') AND h.created_at < p.as_of_end
 )
-SELECT v.deal_id, v.rep_id, v.customer_id, v.product_id, v.pipeline, v.name, v.amount, v.created_at,
+SELECT v.deal_id, v.rep_id, v.customer_id, v.product_id, v.pipeline, v.name,
+       -- in the corporate currency: at the close day's rate once closed, the as-of day's while open
+       CASE WHEN v.amount IS NULL OR v.currency IS NULL OR v.currency = sales_kpi.corporate_currency() THEN v.amount
+            WHEN fx.rate IS NOT NULL THEN v.amount * fx.rate
+            ELSE sales_kpi.report_missing_rate(v.currency, c.rate_day, format('Deal %s''s amount (%s)', v.deal_id, v.amount))
+       END AS amount,
+       v.created_at,
        v.contract_term, v.stage,
        coalesce(sp.label, sa.label, v.stage) AS stage_label,
        v.stage_entered_at,
        o.outcome,
        CASE o.outcome WHEN 'won' THEN true WHEN 'lost' THEN false END AS won,
-       CASE WHEN o.outcome <> 'open'
-            THEN CASE WHEN v.closed_at < v.as_of_end THEN v.closed_at ELSE v.stage_entered_at END
-       END AS closed_at,
+       c.closed_at,
        coalesce(v.probability, sp.default_probability, sa.default_probability,
                 CASE o.outcome WHEN 'won' THEN 1 WHEN 'lost' THEN 0 END) AS probability,
-       v.forecast_category,
+       coalesce(v.forecast_category, sp.forecast_category, sa.forecast_category,
+                CASE o.outcome WHEN 'won' THEN 'closed' WHEN 'lost' THEN 'omitted' ELSE 'pipeline' END) AS forecast_category,
        v.close_date,
        o.outcome = 'open' AND coalesce(sp.stalled_after_days, sa.stalled_after_days) IS NOT NULL
          AND v.as_of_end - v.stage_entered_at
              > coalesce(sp.stalled_after_days, sa.stalled_after_days) * interval '1 day' AS stalled,
-       v.as_of, v.as_of_end
+       v.as_of, v.as_of_end,
+       v.currency,
+       v.amount AS deal_amount,
+       v.lost_reason,
+       v.normalized
 FROM v
 CROSS JOIN LATERAL (SELECT @extschema@.stage_outcome(v.pipeline, v.stage) AS outcome) o
+CROSS JOIN LATERAL (
+    SELECT x.closed_at, CASE WHEN o.outcome = 'open' THEN v.as_of ELSE x.closed_at::date END AS rate_day
+    FROM (SELECT CASE WHEN o.outcome <> 'open'
+                      THEN CASE WHEN v.closed_at < v.as_of_end THEN v.closed_at ELSE v.stage_entered_at END
+                 END AS closed_at) x) c
+LEFT JOIN sales_kpi.exchange_rates fx ON fx.currency = v.currency AND fx.valid @> c.rate_day
 LEFT JOIN sales_kpi.stages sp ON sp.pipeline = v.pipeline AND sp.normalized = v.normalized
 LEFT JOIN sales_kpi.stages sa ON sa.pipeline IS NULL AND sa.normalized = v.normalized;
 COMMENT ON VIEW sales_kpi.deal_state IS
@@ -44,7 +60,8 @@ COMMENT ON COLUMN sales_kpi.deal_state.customer_id IS 'Customer';
 COMMENT ON COLUMN sales_kpi.deal_state.product_id IS 'Product';
 COMMENT ON COLUMN sales_kpi.deal_state.pipeline IS 'Pipeline (NULL in a single-pipeline CRM)';
 COMMENT ON COLUMN sales_kpi.deal_state.name IS 'Deal name';
-COMMENT ON COLUMN sales_kpi.deal_state.amount IS 'Deal amount';
+COMMENT ON COLUMN sales_kpi.deal_state.amount IS
+    'Deal amount in the corporate currency: at the rate of the close day once closed, of the as-of day while open';
 COMMENT ON COLUMN sales_kpi.deal_state.created_at IS 'When the deal was created';
 COMMENT ON COLUMN sales_kpi.deal_state.contract_term IS 'Contract [start, end) of a won deal';
 COMMENT ON COLUMN sales_kpi.deal_state.stage IS 'Stage at the end of the as-of day, as the CRM records it';
@@ -54,11 +71,16 @@ COMMENT ON COLUMN sales_kpi.deal_state.outcome IS 'won, lost or open, by stage_o
 COMMENT ON COLUMN sales_kpi.deal_state.won IS 'true when won, false when lost, NULL while open (the boolean form the rate aggregates take)';
 COMMENT ON COLUMN sales_kpi.deal_state.closed_at IS 'When a won or lost deal closed (NULL while open)';
 COMMENT ON COLUMN sales_kpi.deal_state.probability IS 'Deal probability, else the stage default, else 1 for won and 0 for lost';
-COMMENT ON COLUMN sales_kpi.deal_state.forecast_category IS 'The deal''s own forecast category';
+COMMENT ON COLUMN sales_kpi.deal_state.forecast_category IS
+    'Forecast category: the deal''s own, else its stage''s in the catalog, else closed (won), omitted (lost) or pipeline (open)';
 COMMENT ON COLUMN sales_kpi.deal_state.close_date IS 'Expected (open) or actual (closed) close date';
 COMMENT ON COLUMN sales_kpi.deal_state.stalled IS 'Open and in its stage longer than the stage''s stalled_after_days';
 COMMENT ON COLUMN sales_kpi.deal_state.as_of IS 'The as-of day';
 COMMENT ON COLUMN sales_kpi.deal_state.as_of_end IS 'The end of the as-of day';
+COMMENT ON COLUMN sales_kpi.deal_state.currency IS 'Currency of the deal''s own amount (NULL: corporate)';
+COMMENT ON COLUMN sales_kpi.deal_state.deal_amount IS 'The amount in the deal''s own currency';
+COMMENT ON COLUMN sales_kpi.deal_state.lost_reason IS 'Why a lost deal was lost';
+COMMENT ON COLUMN sales_kpi.deal_state.normalized IS 'stage_normalize(stage), to join the catalog and the learnt probabilities';
 
 -- The fiscal periods of the as-of day.
 CREATE VIEW sales_kpi.fiscal_now WITH (security_invoker = true) AS

@@ -2,7 +2,8 @@
 -- entry, told apart by `section`:
 --   year_to_date       won revenue this fiscal year against the quota to date
 --   forecast           won revenue + weighted open pipeline against the
---                      full-year quota
+--                      full-year quota (probabilities as
+--                      sales_kpi.probability_source says)
 --   largest_open_deal  the 5 largest open deals
 --   largest_won_deal   the 5 largest deals won this fiscal year
 --   top_rep            the 10 reps with the highest quota attainment to date
@@ -12,9 +13,12 @@ CREATE VIEW sales_kpi.league_status WITH (security_invoker = true) AS
 WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
 -- the deals the tiles read: open ones, and those won this fiscal year
 ds AS MATERIALIZED (
-    SELECT ds.deal_id, ds.rep_id, ds.customer_id, ds.name, ds.amount, ds.probability, ds.outcome, ds.closed_at,
+    SELECT ds.deal_id, ds.rep_id, ds.customer_id, ds.name, ds.amount,
+           coalesce(lp.learnt_probability, ds.probability) AS probability, ds.outcome, ds.closed_at,
            ds.as_of
     FROM sales_kpi.deal_state ds CROSS JOIN f
+    LEFT JOIN sales_kpi.learnt_probabilities_in_use lp
+           ON lp.pipeline IS NOT DISTINCT FROM ds.pipeline AND lp.normalized = ds.normalized
     WHERE ds.outcome = 'open' OR (ds.outcome = 'won' AND ds.closed_at >= f.year_start)
 ),
 won AS (

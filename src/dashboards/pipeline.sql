@@ -14,14 +14,17 @@ CREATE VIEW sales_kpi.pipeline WITH (security_invoker = true) AS
 WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
 ds AS (
     SELECT ds.*,
-           ds.outcome = 'open' OR ds.closed_at >= (SELECT year_start FROM sales_kpi.fiscal_now) AS in_scope
+           ds.outcome = 'open' OR ds.closed_at >= (SELECT year_start FROM sales_kpi.fiscal_now) AS in_scope,
+           coalesce(lp.learnt_probability, ds.probability) AS weight
     FROM sales_kpi.deal_state ds
+    LEFT JOIN sales_kpi.learnt_probabilities_in_use lp
+           ON lp.pipeline IS NOT DISTINCT FROM ds.pipeline AND lp.normalized = ds.normalized
 ),
 per_pipeline AS (
     SELECT ds.rep_id, ds.pipeline,
            count(*) FILTER (WHERE ds.outcome = 'open') AS open_deals,
            sum(ds.amount) FILTER (WHERE ds.outcome = 'open') AS pipeline_value,
-           sum(ds.amount * ds.probability) FILTER (WHERE ds.outcome = 'open') AS weighted_pipeline,
+           sum(ds.amount * ds.weight) FILTER (WHERE ds.outcome = 'open') AS weighted_pipeline,
            @extschema@.win_rate_summary(ds.won) FILTER (WHERE ds.in_scope) AS win_rate,
            sum(ds.amount) FILTER (WHERE ds.outcome = 'won' AND ds.in_scope) AS won_amount,
            count(ds.amount) FILTER (WHERE ds.outcome = 'won' AND ds.in_scope) AS won_amounts,
@@ -92,7 +95,8 @@ COMMENT ON COLUMN sales_kpi.pipeline.region IS 'Region';
 COMMENT ON COLUMN sales_kpi.pipeline.pipeline IS 'Pipeline of the row''s deals; NULL: the rep''s deals in every pipeline';
 COMMENT ON COLUMN sales_kpi.pipeline.open_deals IS 'Open deals';
 COMMENT ON COLUMN sales_kpi.pipeline.pipeline_value IS 'Sum of open deal amounts';
-COMMENT ON COLUMN sales_kpi.pipeline.weighted_pipeline IS 'Sum of open deal amounts x probability';
+COMMENT ON COLUMN sales_kpi.pipeline.weighted_pipeline IS
+    'Sum of open deal amounts x probability (the deal''s, else its stage''s; the learnt one when sales_kpi.probability_source is learnt)';
 COMMENT ON COLUMN sales_kpi.pipeline.win_rate IS 'Won / (won + lost), deals closed this fiscal year';
 COMMENT ON COLUMN sales_kpi.pipeline.avg_deal_size IS 'Mean amount of deals won this fiscal year';
 COMMENT ON COLUMN sales_kpi.pipeline.median_deal_size IS 'Median amount of deals won this fiscal year (sales_kpi.deal_size_percentile, 0.5)';
