@@ -46,7 +46,7 @@ SET client_min_messages = warning;
 BEGIN;
 TRUNCATE sales_kpi.kpi_targets, sales_kpi.subscriptions, sales_kpi.market_size, sales_kpi.marketing_spend,
          sales_kpi.quotas, sales_kpi.activities, sales_kpi.leads, sales_kpi.deal_history, sales_kpi.deals,
-         sales_kpi.products, sales_kpi.customers, sales_kpi.reps, sales_kpi.stages;
+         sales_kpi.products, sales_kpi.customers, sales_kpi.reps, sales_kpi.stages, sales_kpi.exchange_rates;
 SELECT setseed(:seed) \gset
 
 CREATE TEMP TABLE demo_params ON COMMIT DROP AS
@@ -82,9 +82,21 @@ CROSS JOIN (VALUES
   (6, 'Closed Lost', 'closedlost', 0, true, false, NULL, 'omitted'))
   AS s(idx, label, hubspot_default_id, probability, is_closed, is_won, stalled, forecast);
 
-INSERT INTO sales_kpi.stages (pipeline, name, label, pipeline_order, default_probability, is_closed, is_won, stalled_after_days)
-SELECT pipeline, name, CASE WHEN name <> label THEN label END, idx, probability, is_closed, is_won, stalled
+INSERT INTO sales_kpi.stages (pipeline, name, label, pipeline_order, default_probability, is_closed, is_won,
+                              stalled_after_days, forecast_category)
+SELECT pipeline, name, CASE WHEN name <> label THEN label END, idx, probability, is_closed, is_won, stalled, forecast
 FROM demo_stages;
+
+-- Exchange rates: one deal in seven is in euros, one in eleven in pounds,
+-- at monthly rates (corporate units per unit) from the first day on; the
+-- last month's rate holds from then on.
+INSERT INTO sales_kpi.exchange_rates (currency, valid, rate)
+SELECT c.currency,
+       daterange(m::date, CASE WHEN m + interval '1 month' > p.as_of THEN NULL ELSE (m + interval '1 month')::date END),
+       round(c.base + c.swing * sin(extract(epoch FROM m)::float8 / 2.6e6)::numeric, 4)
+FROM demo_params p
+CROSS JOIN (VALUES ('EUR', 1.08, 0.04), ('GBP', 1.26, 0.05)) AS c(currency, base, swing)
+CROSS JOIN LATERAL generate_series(p.first_day - interval '1 year', date_trunc('month', p.as_of), interval '1 month') AS m;
 
 -- Reps: six teams in four regions; the first rep of a team manages it.
 -- Two thirds were hired before the data starts; about one in six leaves.
@@ -271,13 +283,17 @@ ANALYZE demo_versions;
 
 INSERT INTO sales_kpi.deal_history (deal_id, valid, rep_id, customer_id, product_id, pipeline, name, stage,
                                     amount, probability, forecast_category, close_date, created_at,
-                                    closed_at, contract_term, stage_entered_at)
+                                    closed_at, contract_term, currency, lost_reason, stage_entered_at)
 SELECT d.deal_id, tstzrange(v.at, v.until), v.rep_id, d.customer_id, pr.product_id, d.pipeline,
        c.name || ' / ' || pr.name, st.name, v.amount, NULL, st.forecast, v.close_date, d.created_at,
        CASE WHEN st.is_closed THEN v.closed_at END,
        CASE WHEN st.is_won AND pr.family = 'Subscription'
             THEN daterange(v.closed_at::date, (v.closed_at::date + CASE WHEN d.n % 3 = 0 THEN interval '2 years'
                                                                       ELSE interval '1 year' END)::date) END,
+       CASE WHEN d.n % 7 = 3 THEN 'EUR' WHEN d.n % 11 = 5 THEN 'GBP' END,
+       CASE WHEN st.is_closed AND NOT st.is_won
+            THEN (ARRAY['Price', 'Competitor', 'No budget', 'Timing', 'No decision', 'Price', 'Competitor', NULL])
+                 [1 + (d.n::bigint * 7919) % 8] END,
        v.stage_entered_at
 FROM demo_versions v
 JOIN demo_deals d USING (n)
@@ -288,9 +304,9 @@ JOIN demo_stages st ON st.pipeline IS NOT DISTINCT FROM d.pipeline AND st.idx = 
 -- The deals as they are now: their current versions (deleted deals are not
 -- among them).  Their history is already written, so the trigger adds none.
 INSERT INTO sales_kpi.deals (deal_id, rep_id, customer_id, product_id, pipeline, name, stage, amount, probability,
-                             forecast_category, close_date, created_at, closed_at, contract_term)
+                             forecast_category, close_date, created_at, closed_at, contract_term, currency, lost_reason)
 SELECT deal_id, rep_id, customer_id, product_id, pipeline, name, stage, amount, probability,
-       forecast_category, close_date, created_at, closed_at, contract_term
+       forecast_category, close_date, created_at, closed_at, contract_term, currency, lost_reason
 FROM sales_kpi.deal_history WHERE upper_inf(valid);
 
 -- Leads: one deal in three came from a lead, converted on the day the deal
@@ -364,4 +380,4 @@ INSERT INTO sales_kpi.kpi_targets (target_id, kpi, scope, scope_id, grain, thres
 COMMIT;
 ANALYZE sales_kpi.reps, sales_kpi.customers, sales_kpi.products, sales_kpi.deals, sales_kpi.deal_history,
         sales_kpi.activities, sales_kpi.quotas, sales_kpi.marketing_spend, sales_kpi.market_size,
-        sales_kpi.subscriptions, sales_kpi.kpi_targets, sales_kpi.stages;
+        sales_kpi.subscriptions, sales_kpi.kpi_targets, sales_kpi.stages, sales_kpi.exchange_rates;

@@ -20,11 +20,17 @@ BEGIN
                                    ('team_activity', 'rep_id'), ('performance', 'dimension, dimension_value'),
                                    ('stage_analysis', 'pipeline, stage'), ('leaderboard', 'level, entity_id'),
                                    ('kpi_summary_periods', 'grain, period_start'),
-                                   ('kpi_summary', 'grain, period_start')) x(live, key)
+                                   ('kpi_summary', 'grain, period_start'),
+                                   ('pipeline_flow', 'level, entity_id'),
+                                   ('stage_probabilities', 'pipeline, stage'),
+                                   ('forecast', 'rep_id, period_start, category'),
+                                   ('customer_cohorts', 'cohort_month, months_since'),
+                                   ('lost_reasons', 'level, reason, lost_from_stage, rep_id')) x(live, key)
     LOOP
         EXECUTE format('CREATE MATERIALIZED VIEW sales_kpi.%I AS %s', t.live || '_mv',
                        sales_kpi.twin_query(('sales_kpi.' || t.live)::regclass));
-        EXECUTE format('CREATE UNIQUE INDEX %I ON sales_kpi.%I (%s)', t.live || '_mv_key', t.live || '_mv', t.key);
+        -- (NULL in a key column is a value like any other: one row per key)
+        EXECUTE format('CREATE UNIQUE INDEX %I ON sales_kpi.%I (%s) NULLS NOT DISTINCT', t.live || '_mv_key', t.live || '_mv', t.key);
     END LOOP;
 END
 $$;
@@ -58,6 +64,11 @@ COMMENT ON MATERIALIZED VIEW sales_kpi.stage_analysis_mv IS 'Snapshot of sales_k
 COMMENT ON MATERIALIZED VIEW sales_kpi.leaderboard_mv IS 'Snapshot of sales_kpi.leaderboard (no row-level security)';
 COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_summary_periods_mv IS 'Snapshot of sales_kpi.kpi_summary_periods, which kpi_summary_mv reads (no row-level security)';
 COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_summary_mv IS 'Snapshot of sales_kpi.kpi_summary (no row-level security)';
+COMMENT ON MATERIALIZED VIEW sales_kpi.pipeline_flow_mv IS 'Snapshot of sales_kpi.pipeline_flow (no row-level security)';
+COMMENT ON MATERIALIZED VIEW sales_kpi.stage_probabilities_mv IS 'Snapshot of sales_kpi.stage_probabilities (no row-level security)';
+COMMENT ON MATERIALIZED VIEW sales_kpi.forecast_mv IS 'Snapshot of sales_kpi.forecast (no row-level security)';
+COMMENT ON MATERIALIZED VIEW sales_kpi.customer_cohorts_mv IS 'Snapshot of sales_kpi.customer_cohorts (no row-level security)';
+COMMENT ON MATERIALIZED VIEW sales_kpi.lost_reasons_mv IS 'Snapshot of sales_kpi.lost_reasons (no row-level security)';
 COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_alerts_mv IS 'Snapshot of sales_kpi.kpi_alerts, computed from the other twins (no row-level security)';
 
 -- What each twin holds: when it was last refreshed, as of which day, how
@@ -159,7 +170,8 @@ BEGIN
 
     FOREACH mv IN ARRAY ARRAY['league_status_mv', 'pipeline_mv', 'team_activity_mv', 'performance_mv',
                               'stage_analysis_mv', 'leaderboard_mv', 'kpi_summary_periods_mv', 'kpi_summary_mv',
-                              'kpi_alerts_mv']
+                              'pipeline_flow_mv', 'stage_probabilities_mv', 'forecast_mv', 'customer_cohorts_mv',
+                              'lost_reasons_mv', 'kpi_alerts_mv']
     LOOP
         view_name := 'sales_kpi.' || mv;
         started := clock_timestamp();

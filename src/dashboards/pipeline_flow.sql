@@ -1,0 +1,214 @@
+-- Pipeline flow (waterfall): how each rep's open pipeline at the end of one
+-- day became their open pipeline at the end of a later day.  Each deal is
+-- compared as it was at the end of both days (sales_kpi.deal_state's own
+-- query, run for each day: same versions, outcomes and currency rates), and
+-- counted once in the flows that take it from the one to the other:
+--
+--   opening    open at the end of from_day (its owner then)
+--   created    not there at from_day (created since, or deleted and back),
+--              there at to_day; with moved_in: open at both ends, owned by
+--              another rep at from_day
+--   reopened   closed at from_day, open at to_day, or closed again later
+--   increased, decreased   the amount's change, for a deal open at from_day
+--              still with its owner at to_day (open, or closed: its amount
+--              when it closed, which won and lost then take)
+--   won, lost  closed by to_day, at its amount then: open at from_day (its
+--              owner then), or created or reopened since
+--   removed    open at from_day and deleted by to_day; with moved_out: open
+--              at both ends, owned by another rep at to_day
+--   closing    open at the end of to_day (its owner then)
+--
+-- so that for every rep, exactly:
+--   opening + created + reopened + increased - decreased - won - lost - removed = closing
+-- Amounts are in the corporate currency: open deals at the rate of the day
+-- they are open on, closed ones at their close day's; a rate's change moves
+-- a deal open at both ends up or down like an edit.  pulled_in / pushed_out:
+-- deals open at from_day whose close date moved into / out of the fiscal
+-- quarter of to_day.
+
+-- deal_state's query for a day given as a parameter ($n) instead of the
+-- setting sales_kpi.as_of.
+CREATE FUNCTION sales_kpi.deal_state_query(day_parameter integer)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT replace(rtrim(rtrim(pg_get_viewdef('sales_kpi.deal_state'::regclass), E' \n'), ';'),
+                   'sales_kpi.as_of()', format('$%s::date', day_parameter))
+$$;
+COMMENT ON FUNCTION sales_kpi.deal_state_query(integer) IS
+    'The query of sales_kpi.deal_state with the as-of day taken from parameter $n (how pipeline_flow() reads the deals at two days)';
+
+CREATE FUNCTION sales_kpi.pipeline_flow(from_day date, to_day date)
+RETURNS TABLE (rep_id text, rep_name text, team text,
+               opening_deals bigint, opening_amount numeric,
+               created_deals bigint, created_amount numeric,
+               reopened_deals bigint, reopened_amount numeric,
+               increased_deals bigint, increased_amount numeric,
+               decreased_deals bigint, decreased_amount numeric,
+               won_deals bigint, won_amount numeric,
+               lost_deals bigint, lost_amount numeric,
+               removed_deals bigint, removed_amount numeric,
+               closing_deals bigint, closing_amount numeric,
+               moved_in_deals bigint, moved_in_amount numeric,
+               moved_out_deals bigint, moved_out_amount numeric,
+               pulled_in_deals bigint, pulled_in_amount numeric,
+               pushed_out_deals bigint, pushed_out_amount numeric)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF from_day IS NULL OR to_day IS NULL THEN
+        RETURN;
+    END IF;
+    IF NOT isfinite(from_day) OR NOT isfinite(to_day) OR to_day < from_day THEN
+        RAISE EXCEPTION 'pipeline_flow needs finite days with from_day <= to_day'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('from_day is %s and to_day is %s.', from_day, to_day),
+                  HINT = 'Pass the day before the period as from_day (its end is the opening) and the period''s last day as to_day.';
+    END IF;
+    RETURN QUERY EXECUTE format($q$
+        WITH s0 AS (SELECT deal_id, rep_id, coalesce(amount, 0) AS amount, outcome, closed_at, close_date FROM (%1$s) x),
+             s1 AS (SELECT deal_id, rep_id, coalesce(amount, 0) AS amount, outcome, closed_at, close_date FROM (%2$s) x),
+             b AS (SELECT @extschema@.fiscal_period_start($2, 'quarter') AS q_start,
+                          (@extschema@.fiscal_period_start($2, 'quarter') + interval '3 months')::date AS q_end),
+             d AS (
+                 SELECT s0.rep_id AS r0, s0.amount AS a0, s0.outcome AS o0, s0.closed_at AS c0, s0.close_date AS cd0,
+                        s1.rep_id AS r1, s1.amount AS a1, s1.outcome AS o1, s1.closed_at AS c1, s1.close_date AS cd1,
+                        s0.outcome = 'open' AS open0, s1.outcome = 'open' AS open1,
+                        -- closed since from_day: open then (or not there), or closed again after a reopening
+                        s1.outcome <> 'open'
+                          AND (s0.deal_id IS NULL OR s0.outcome = 'open'
+                               OR s0.closed_at IS DISTINCT FROM s1.closed_at OR s0.outcome <> s1.outcome) AS closed_since,
+                        b.q_start, b.q_end
+                 FROM s0 FULL JOIN s1 ON s1.deal_id = s0.deal_id CROSS JOIN b
+             ),
+             f AS (
+                 SELECT x.rep_id, x.kind, x.amount
+                 FROM d CROSS JOIN LATERAL (VALUES
+                     (d.r0, 'opening', CASE WHEN d.open0 THEN d.a0 END),
+                     (d.r1, 'closing', CASE WHEN d.open1 THEN d.a1 END),
+                     (d.r1, 'created', CASE WHEN (d.o0 IS NULL AND (d.open1 OR d.closed_since))
+                                                 OR (d.open0 AND d.open1 AND d.r1 <> d.r0) THEN d.a1 END),
+                     (d.r1, 'moved_in', CASE WHEN d.open0 AND d.open1 AND d.r1 <> d.r0 THEN d.a1 END),
+                     (d.r1, 'reopened', CASE WHEN d.o0 IN ('won', 'lost') AND (d.open1 OR d.closed_since) THEN d.a1 END),
+                     (d.r0, 'increased', CASE WHEN d.open0 AND ((d.open1 AND d.r1 = d.r0) OR d.closed_since)
+                                               AND d.a1 > d.a0 THEN d.a1 - d.a0 END),
+                     (d.r0, 'decreased', CASE WHEN d.open0 AND ((d.open1 AND d.r1 = d.r0) OR d.closed_since)
+                                               AND d.a1 < d.a0 THEN d.a0 - d.a1 END),
+                     (CASE WHEN d.open0 THEN d.r0 ELSE d.r1 END, 'won',
+                      CASE WHEN d.closed_since AND d.o1 = 'won' THEN d.a1 END),
+                     (CASE WHEN d.open0 THEN d.r0 ELSE d.r1 END, 'lost',
+                      CASE WHEN d.closed_since AND d.o1 = 'lost' THEN d.a1 END),
+                     (d.r0, 'removed', CASE WHEN d.open0 AND (d.o1 IS NULL OR (d.open1 AND d.r1 <> d.r0)) THEN d.a0 END),
+                     (d.r0, 'moved_out', CASE WHEN d.open0 AND d.open1 AND d.r1 <> d.r0 THEN d.a0 END),
+                     (d.r1, 'pulled_in', CASE WHEN d.open0 AND d.o1 IS NOT NULL
+                                               AND NOT coalesce(d.cd0 >= d.q_start AND d.cd0 < d.q_end, false)
+                                               AND d.cd1 >= d.q_start AND d.cd1 < d.q_end THEN d.a1 END),
+                     (d.r1, 'pushed_out', CASE WHEN d.open0 AND d.o1 IS NOT NULL
+                                                AND d.cd0 >= d.q_start AND d.cd0 < d.q_end
+                                                AND NOT coalesce(d.cd1 >= d.q_start AND d.cd1 < d.q_end, false) THEN d.a1 END)
+                 ) AS x(rep_id, kind, amount)
+                 WHERE x.amount IS NOT NULL
+             ),
+             per_rep AS (
+                 SELECT f.rep_id,
+                        count(*) FILTER (WHERE kind = 'opening') AS opening_deals, sum(amount) FILTER (WHERE kind = 'opening') AS opening_amount,
+                        count(*) FILTER (WHERE kind = 'created') AS created_deals, sum(amount) FILTER (WHERE kind = 'created') AS created_amount,
+                        count(*) FILTER (WHERE kind = 'reopened') AS reopened_deals, sum(amount) FILTER (WHERE kind = 'reopened') AS reopened_amount,
+                        count(*) FILTER (WHERE kind = 'increased') AS increased_deals, sum(amount) FILTER (WHERE kind = 'increased') AS increased_amount,
+                        count(*) FILTER (WHERE kind = 'decreased') AS decreased_deals, sum(amount) FILTER (WHERE kind = 'decreased') AS decreased_amount,
+                        count(*) FILTER (WHERE kind = 'won') AS won_deals, sum(amount) FILTER (WHERE kind = 'won') AS won_amount,
+                        count(*) FILTER (WHERE kind = 'lost') AS lost_deals, sum(amount) FILTER (WHERE kind = 'lost') AS lost_amount,
+                        count(*) FILTER (WHERE kind = 'removed') AS removed_deals, sum(amount) FILTER (WHERE kind = 'removed') AS removed_amount,
+                        count(*) FILTER (WHERE kind = 'closing') AS closing_deals, sum(amount) FILTER (WHERE kind = 'closing') AS closing_amount,
+                        count(*) FILTER (WHERE kind = 'moved_in') AS moved_in_deals, sum(amount) FILTER (WHERE kind = 'moved_in') AS moved_in_amount,
+                        count(*) FILTER (WHERE kind = 'moved_out') AS moved_out_deals, sum(amount) FILTER (WHERE kind = 'moved_out') AS moved_out_amount,
+                        count(*) FILTER (WHERE kind = 'pulled_in') AS pulled_in_deals, sum(amount) FILTER (WHERE kind = 'pulled_in') AS pulled_in_amount,
+                        count(*) FILTER (WHERE kind = 'pushed_out') AS pushed_out_deals, sum(amount) FILTER (WHERE kind = 'pushed_out') AS pushed_out_amount
+                 FROM f GROUP BY f.rep_id
+             )
+        SELECT r.rep_id, r.name, r.team,
+               coalesce(p.opening_deals, 0), coalesce(p.opening_amount, 0),
+               coalesce(p.created_deals, 0), coalesce(p.created_amount, 0),
+               coalesce(p.reopened_deals, 0), coalesce(p.reopened_amount, 0),
+               coalesce(p.increased_deals, 0), coalesce(p.increased_amount, 0),
+               coalesce(p.decreased_deals, 0), coalesce(p.decreased_amount, 0),
+               coalesce(p.won_deals, 0), coalesce(p.won_amount, 0),
+               coalesce(p.lost_deals, 0), coalesce(p.lost_amount, 0),
+               coalesce(p.removed_deals, 0), coalesce(p.removed_amount, 0),
+               coalesce(p.closing_deals, 0), coalesce(p.closing_amount, 0),
+               coalesce(p.moved_in_deals, 0), coalesce(p.moved_in_amount, 0),
+               coalesce(p.moved_out_deals, 0), coalesce(p.moved_out_amount, 0),
+               coalesce(p.pulled_in_deals, 0), coalesce(p.pulled_in_amount, 0),
+               coalesce(p.pushed_out_deals, 0), coalesce(p.pushed_out_amount, 0)
+        FROM sales_kpi.reps r
+        LEFT JOIN per_rep p ON p.rep_id = r.rep_id
+        WHERE p.rep_id IS NOT NULL
+           OR ((r.hired_on IS NULL OR r.hired_on <= $2) AND (r.left_on IS NULL OR r.left_on > $1))
+        ORDER BY r.rep_id $q$,
+        sales_kpi.deal_state_query(1), sales_kpi.deal_state_query(2))
+    USING from_day, to_day;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.pipeline_flow(date, date) IS
+    'Pipeline waterfall per rep from the end of from_day to the end of to_day: opening + created + reopened + increased - decreased - won - lost - removed = closing, exactly; moved_in/moved_out (of created/removed): owner changes; pulled_in/pushed_out: close dates moved into/out of to_day''s fiscal quarter';
+
+-- Dashboard: Pipeline flow, this fiscal quarter to date, by rep and team.
+CREATE VIEW sales_kpi.pipeline_flow WITH (security_invoker = true) AS
+WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
+r AS (SELECT p.* FROM f CROSS JOIN LATERAL sales_kpi.pipeline_flow(f.quarter_start - 1, f.as_of) p)
+SELECT 'rep'::text AS level, r.rep_id AS entity_id, r.rep_name AS name, r.team,
+       r.opening_deals, r.opening_amount, r.created_deals, r.created_amount, r.reopened_deals, r.reopened_amount,
+       r.increased_deals, r.increased_amount, r.decreased_deals, r.decreased_amount,
+       r.won_deals, r.won_amount, r.lost_deals, r.lost_amount, r.removed_deals, r.removed_amount,
+       r.closing_deals, r.closing_amount, r.moved_in_deals, r.moved_in_amount, r.moved_out_deals, r.moved_out_amount,
+       r.pulled_in_deals, r.pulled_in_amount, r.pushed_out_deals, r.pushed_out_amount,
+       f.quarter_start AS period_start, f.as_of
+FROM r CROSS JOIN f
+UNION ALL
+SELECT 'team', coalesce(r.team, '(none)'), coalesce(r.team, '(none)'), r.team,
+       sum(r.opening_deals)::bigint, sum(r.opening_amount), sum(r.created_deals)::bigint, sum(r.created_amount),
+       sum(r.reopened_deals)::bigint, sum(r.reopened_amount), sum(r.increased_deals)::bigint, sum(r.increased_amount),
+       sum(r.decreased_deals)::bigint, sum(r.decreased_amount), sum(r.won_deals)::bigint, sum(r.won_amount),
+       sum(r.lost_deals)::bigint, sum(r.lost_amount), sum(r.removed_deals)::bigint, sum(r.removed_amount),
+       sum(r.closing_deals)::bigint, sum(r.closing_amount), sum(r.moved_in_deals)::bigint, sum(r.moved_in_amount),
+       sum(r.moved_out_deals)::bigint, sum(r.moved_out_amount), sum(r.pulled_in_deals)::bigint, sum(r.pulled_in_amount),
+       sum(r.pushed_out_deals)::bigint, sum(r.pushed_out_amount),
+       min(f.quarter_start), min(f.as_of)
+FROM r CROSS JOIN f
+GROUP BY r.team;
+COMMENT ON VIEW sales_kpi.pipeline_flow IS
+    'Pipeline flow dashboard: how each rep''s and team''s open pipeline went from the start of this fiscal quarter to the as-of day (sales_kpi.pipeline_flow(date, date))';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.level IS 'rep or team';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.entity_id IS 'The rep, or the team ((none) for reps without one)';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.name IS 'Rep or team name';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.team IS 'Team';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.opening_deals IS 'Deals open at the start of the quarter (end of the day before)';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.opening_amount IS 'Their amount';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.created_deals IS 'Deals added to the pipeline: created since, or moved in from another rep (moved_in)';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.created_amount IS 'Their amount when last seen (open now, or when they closed)';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.reopened_deals IS 'Deals closed at the start, reopened since';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.reopened_amount IS 'Their amount now, or when they closed again';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.increased_deals IS 'Deals whose amount went up (open at the start, still the rep''s, or closed since)';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.increased_amount IS 'The increases';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.decreased_deals IS 'Deals whose amount went down';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.decreased_amount IS 'The decreases';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.won_deals IS 'Deals won since the start that were in or came into the pipeline';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.won_amount IS 'Their amount when won';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.lost_deals IS 'Deals lost since the start that were in or came into the pipeline';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.lost_amount IS 'Their amount when lost';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.removed_deals IS 'Deals open at the start and deleted since, or moved out to another rep (moved_out)';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.removed_amount IS 'Their amount at the start';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.closing_deals IS 'Deals open at the end of the as-of day';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.closing_amount IS 'Their amount: opening + created + reopened + increased - decreased - won - lost - removed';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.moved_in_deals IS 'Of created: open deals that came from another rep';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.moved_in_amount IS 'Their amount';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.moved_out_deals IS 'Of removed: open deals that went to another rep';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.moved_out_amount IS 'Their amount at the start';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.pulled_in_deals IS 'Deals open at the start whose close date moved into this quarter';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.pulled_in_amount IS 'Their amount now';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.pushed_out_deals IS 'Deals open at the start whose close date moved out of this quarter';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.pushed_out_amount IS 'Their amount now';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.period_start IS 'First day of the fiscal quarter';
+COMMENT ON COLUMN sales_kpi.pipeline_flow.as_of IS 'The as-of day';
