@@ -1,7 +1,7 @@
 -- pgTAP: the extension's functions and aggregates, their signatures, return
 -- types, volatility, strictness, parallel safety and comments.
 BEGIN;
-SELECT plan(117);
+SELECT plan(122);
 
 -- Aggregates and their return types.
 SELECT is_aggregate('public', f, a, f || '(' || array_to_string(a, ', ') || ') is an aggregate')
@@ -147,12 +147,21 @@ SELECT results_eq($$
             ('clv_summary(bigint,numeric,timestamp with time zone)'), ('clv_summary(text,numeric,timestamp with time zone)') $$,
   'every aggregate but clv and clv_summary (whose min/max state cannot be un-added) and those over summaries has an inverse for sliding frames');
 
+-- Currencies and the pipeline flow.
+SELECT function_returns('sales_kpi', 'convert_amount', ARRAY['numeric', 'text', 'date'], 'numeric',
+                        'convert_amount(amount, currency, on_day) returns numeric');
+SELECT function_returns('sales_kpi', 'pipeline_flow', ARRAY['date', 'date'], 'setof record',
+                        'pipeline_flow(from_day, to_day) returns a row per rep');
+SELECT col_is_pk('sales_kpi', 'exchange_rates', ARRAY['currency', 'valid'], 'exchange_rates is keyed by currency and range');
+SELECT ok(EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'sales_kpi.exchange_rates'::regclass AND contype = 'x'),
+          'one currency''s rate ranges cannot overlap (exclusion constraint)');
+
 -- The stage catalog.
 SELECT has_table('sales_kpi', 'stages', 'the stage catalog exists');
 SELECT col_type_is('sales_kpi', 'stages', c, t, 'stages.' || c || ' is ' || t)
 FROM (VALUES ('pipeline', 'text'), ('name', 'text'), ('label', 'text'), ('pipeline_order', 'integer'),
              ('default_probability', 'numeric'), ('is_closed', 'boolean'), ('is_won', 'boolean'),
-             ('stalled_after_days', 'integer'), ('normalized', 'text')) AS v(c, t);
+             ('stalled_after_days', 'integer'), ('forecast_category', 'text'), ('normalized', 'text')) AS v(c, t);
 SELECT index_is_unique('sales_kpi', 'stages', 'stages_pipeline_normalized_name',
                        'stages is keyed by pipeline and normalised name');
 SELECT ok(EXISTS (SELECT 1 FROM pg_extension

@@ -3,7 +3,7 @@
 -- interval plus a numeric days column, periods date), the materialized
 -- twins and their unique keys, comments, and the refresh functions.
 BEGIN;
-SELECT plan(153);
+SELECT plan(239);
 
 CREATE TEMP TABLE expected_columns (view_name text, col text, type text, pos serial);
 INSERT INTO expected_columns (view_name, col, type) VALUES
@@ -62,15 +62,39 @@ INSERT INTO expected_columns (view_name, col, type) VALUES
   ('kpi_alerts', 'target_id', 'bigint'), ('kpi_alerts', 'kpi', 'text'), ('kpi_alerts', 'scope', 'text'),
   ('kpi_alerts', 'scope_id', 'text'), ('kpi_alerts', 'grain', 'text'), ('kpi_alerts', 'value', 'numeric'),
   ('kpi_alerts', 'threshold', 'numeric'), ('kpi_alerts', 'direction', 'text'), ('kpi_alerts', 'gap', 'numeric'),
-  ('kpi_alerts', 'note', 'text'), ('kpi_alerts', 'as_of', 'date');
+  ('kpi_alerts', 'note', 'text'), ('kpi_alerts', 'as_of', 'date'),
+  ('customer_cohorts', 'cohort_month', 'date'), ('customer_cohorts', 'months_since', 'integer'), ('customer_cohorts', 'month_start', 'date'),
+  ('customer_cohorts', 'customers', 'bigint'), ('customer_cohorts', 'retained', 'bigint'), ('customer_cohorts', 'retention', 'double precision'),
+  ('customer_cohorts', 'revenue', 'numeric'), ('customer_cohorts', 'as_of', 'date'), ('forecast', 'rep_id', 'text'),
+  ('forecast', 'rep_name', 'text'), ('forecast', 'team', 'text'), ('forecast', 'period_start', 'date'),
+  ('forecast', 'period_label', 'text'), ('forecast', 'category', 'text'), ('forecast', 'deals', 'bigint'),
+  ('forecast', 'amount', 'numeric'), ('forecast', 'weighted_amount', 'numeric'), ('forecast', 'as_of', 'date'),
+  ('lost_reasons', 'level', 'text'), ('lost_reasons', 'reason', 'text'), ('lost_reasons', 'lost_from_stage', 'text'),
+  ('lost_reasons', 'rep_id', 'text'), ('lost_reasons', 'rep_name', 'text'), ('lost_reasons', 'deals', 'bigint'),
+  ('lost_reasons', 'amount', 'numeric'), ('lost_reasons', 'share', 'double precision'), ('lost_reasons', 'period_start', 'date'),
+  ('lost_reasons', 'as_of', 'date'), ('pipeline_flow', 'level', 'text'), ('pipeline_flow', 'entity_id', 'text'),
+  ('pipeline_flow', 'name', 'text'), ('pipeline_flow', 'team', 'text'), ('pipeline_flow', 'opening_deals', 'bigint'),
+  ('pipeline_flow', 'opening_amount', 'numeric'), ('pipeline_flow', 'created_deals', 'bigint'), ('pipeline_flow', 'created_amount', 'numeric'),
+  ('pipeline_flow', 'reopened_deals', 'bigint'), ('pipeline_flow', 'reopened_amount', 'numeric'), ('pipeline_flow', 'increased_deals', 'bigint'),
+  ('pipeline_flow', 'increased_amount', 'numeric'), ('pipeline_flow', 'decreased_deals', 'bigint'), ('pipeline_flow', 'decreased_amount', 'numeric'),
+  ('pipeline_flow', 'won_deals', 'bigint'), ('pipeline_flow', 'won_amount', 'numeric'), ('pipeline_flow', 'lost_deals', 'bigint'),
+  ('pipeline_flow', 'lost_amount', 'numeric'), ('pipeline_flow', 'removed_deals', 'bigint'), ('pipeline_flow', 'removed_amount', 'numeric'),
+  ('pipeline_flow', 'closing_deals', 'bigint'), ('pipeline_flow', 'closing_amount', 'numeric'), ('pipeline_flow', 'moved_in_deals', 'bigint'),
+  ('pipeline_flow', 'moved_in_amount', 'numeric'), ('pipeline_flow', 'moved_out_deals', 'bigint'), ('pipeline_flow', 'moved_out_amount', 'numeric'),
+  ('pipeline_flow', 'pulled_in_deals', 'bigint'), ('pipeline_flow', 'pulled_in_amount', 'numeric'), ('pipeline_flow', 'pushed_out_deals', 'bigint'),
+  ('pipeline_flow', 'pushed_out_amount', 'numeric'), ('pipeline_flow', 'period_start', 'date'), ('pipeline_flow', 'as_of', 'date'),
+  ('stage_probabilities', 'pipeline', 'text'), ('stage_probabilities', 'stage', 'text'), ('stage_probabilities', 'label', 'text'),
+  ('stage_probabilities', 'pipeline_order', 'integer'), ('stage_probabilities', 'catalog_probability', 'numeric'), ('stage_probabilities', 'closed_deals', 'bigint'),
+  ('stage_probabilities', 'won_deals', 'bigint'), ('stage_probabilities', 'learnt_probability', 'numeric'), ('stage_probabilities', 'probability_in_use', 'numeric'),
+  ('stage_probabilities', 'window_start', 'date'), ('stage_probabilities', 'as_of', 'date');
 
--- 8 views: each exists, has exactly these columns, in this order.
+-- 13 views: each exists, has exactly these columns, in this order.
 SELECT has_view('sales_kpi', v, 'dashboard view sales_kpi.' || v || ' exists')
 FROM (SELECT DISTINCT view_name AS v FROM expected_columns) x ORDER BY v;
 SELECT columns_are('sales_kpi', view_name, array_agg(col ORDER BY pos),
                    'sales_kpi.' || view_name || ' has exactly its documented columns')
 FROM expected_columns GROUP BY view_name ORDER BY view_name;
--- 118 columns: the type of each.
+-- 189 columns: the type of each.
 SELECT col_type_is('sales_kpi', view_name, col, type, 'sales_kpi.' || view_name || '.' || col || ' is ' || type)
 FROM expected_columns ORDER BY pos;
 
@@ -97,7 +121,8 @@ SELECT is_empty($$
 -- needs, readable by no one until granted.
 SELECT has_materialized_view('sales_kpi', v || '_mv', 'sales_kpi.' || v || '_mv exists')
 FROM (VALUES ('league_status'), ('pipeline'), ('team_activity'), ('performance'), ('stage_analysis'),
-             ('leaderboard'), ('kpi_summary_periods'), ('kpi_summary'), ('kpi_alerts')) AS x(v);
+             ('leaderboard'), ('kpi_summary_periods'), ('kpi_summary'), ('kpi_alerts'), ('pipeline_flow'),
+             ('stage_probabilities'), ('forecast'), ('customer_cohorts'), ('lost_reasons')) AS x(v);
 SELECT is_empty($$
   SELECT m.matviewname FROM pg_matviews m
   WHERE m.schemaname = 'sales_kpi' AND NOT EXISTS (
