@@ -65,5 +65,7 @@ SELECT DISTINCT mode FROM sales_kpi.refresh_dashboards() WHERE view_name = 'sale
 SELECT pipeline_value FROM sales_kpi.pipeline_mv;
 
 RESET sales_kpi.as_of;
-TRUNCATE sales_kpi.activities, sales_kpi.deal_history, sales_kpi.deals, sales_kpi.reps, sales_kpi.exchange_rates;
+TRUNCATE sales_kpi.leads, sales_kpi.kpi_targets, sales_kpi.subscriptions, sales_kpi.market_size, sales_kpi.marketing_spend,
+         sales_kpi.quotas, sales_kpi.activities, sales_kpi.deal_history, sales_kpi.deals,
+         sales_kpi.products, sales_kpi.customers, sales_kpi.reps, sales_kpi.exchange_rates;
 SELECT count(*) FILTER (WHERE error IS NOT NULL) AS failed FROM sales_kpi.refresh_dashboards();
