@@ -6,25 +6,27 @@
 --
 --   opening    open at the end of from_day (its owner then)
 --   created    not there at from_day (created since, or deleted and back),
---              there at to_day; with moved_in: open at both ends, owned by
---              another rep at from_day
---   reopened   closed at from_day, open at to_day, or closed again later
---   increased, decreased   the amount's change, for a deal open at from_day
---              still with its owner at to_day (open, or closed: its amount
---              when it closed, which won and lost then take)
+--              there at to_day (open, or closed since), at its amount then;
+--              with moved_in: open at both ends and owned by another rep at
+--              from_day, at its amount then
+--   reopened   closed at from_day, open at to_day, or closed again since
+--   increased, decreased   the change of the amount of a deal open at
+--              from_day and still open at to_day (its owner then), or closed
+--              since (its owner at from_day; its amount when it closed)
 --   won, lost  closed by to_day, at its amount then: open at from_day (its
 --              owner then), or created or reopened since
 --   removed    open at from_day and deleted by to_day; with moved_out: open
---              at both ends, owned by another rep at to_day
+--              at both ends and owned by another rep at to_day
 --   closing    open at the end of to_day (its owner then)
 --
 -- so that for every rep, exactly:
 --   opening + created + reopened + increased - decreased - won - lost - removed = closing
 -- Amounts are in the corporate currency: open deals at the rate of the day
 -- they are open on, closed ones at their close day's; a rate's change moves
--- a deal open at both ends up or down like an edit.  pulled_in / pushed_out:
--- deals open at from_day whose close date moved into / out of the fiscal
--- quarter of to_day.
+-- a deal open at both ends up or down like an edit.  Company-wide, moved_in
+-- and moved_out cancel.  pulled_in / pushed_out: deals open at from_day
+-- whose close date moved from another day into / from the fiscal quarter of
+-- to_day to another day (at their amount at to_day).
 
 -- deal_state's query for a day given as a parameter ($n) instead of the
 -- setting sales_kpi.as_of.
@@ -88,26 +90,24 @@ BEGIN
                  FROM d CROSS JOIN LATERAL (VALUES
                      (d.r0, 'opening', CASE WHEN d.open0 THEN d.a0 END),
                      (d.r1, 'closing', CASE WHEN d.open1 THEN d.a1 END),
-                     (d.r1, 'created', CASE WHEN (d.o0 IS NULL AND (d.open1 OR d.closed_since))
-                                                 OR (d.open0 AND d.open1 AND d.r1 <> d.r0) THEN d.a1 END),
-                     (d.r1, 'moved_in', CASE WHEN d.open0 AND d.open1 AND d.r1 <> d.r0 THEN d.a1 END),
+                     (d.r1, 'created', CASE WHEN d.o0 IS NULL AND (d.open1 OR d.closed_since) THEN d.a1
+                                                 WHEN d.open0 AND d.open1 AND d.r1 <> d.r0 THEN d.a0 END),
+                     (d.r1, 'moved_in', CASE WHEN d.open0 AND d.open1 AND d.r1 <> d.r0 THEN d.a0 END),
                      (d.r1, 'reopened', CASE WHEN d.o0 IN ('won', 'lost') AND (d.open1 OR d.closed_since) THEN d.a1 END),
-                     (d.r0, 'increased', CASE WHEN d.open0 AND ((d.open1 AND d.r1 = d.r0) OR d.closed_since)
-                                               AND d.a1 > d.a0 THEN d.a1 - d.a0 END),
-                     (d.r0, 'decreased', CASE WHEN d.open0 AND ((d.open1 AND d.r1 = d.r0) OR d.closed_since)
-                                               AND d.a1 < d.a0 THEN d.a0 - d.a1 END),
+                     (CASE WHEN d.open1 THEN d.r1 ELSE d.r0 END, 'increased',
+                      CASE WHEN d.open0 AND (d.open1 OR d.closed_since) AND d.a1 > d.a0 THEN d.a1 - d.a0 END),
+                     (CASE WHEN d.open1 THEN d.r1 ELSE d.r0 END, 'decreased',
+                      CASE WHEN d.open0 AND (d.open1 OR d.closed_since) AND d.a1 < d.a0 THEN d.a0 - d.a1 END),
                      (CASE WHEN d.open0 THEN d.r0 ELSE d.r1 END, 'won',
                       CASE WHEN d.closed_since AND d.o1 = 'won' THEN d.a1 END),
                      (CASE WHEN d.open0 THEN d.r0 ELSE d.r1 END, 'lost',
                       CASE WHEN d.closed_since AND d.o1 = 'lost' THEN d.a1 END),
                      (d.r0, 'removed', CASE WHEN d.open0 AND (d.o1 IS NULL OR (d.open1 AND d.r1 <> d.r0)) THEN d.a0 END),
                      (d.r0, 'moved_out', CASE WHEN d.open0 AND d.open1 AND d.r1 <> d.r0 THEN d.a0 END),
-                     (d.r1, 'pulled_in', CASE WHEN d.open0 AND d.o1 IS NOT NULL
-                                               AND NOT coalesce(d.cd0 >= d.q_start AND d.cd0 < d.q_end, false)
+                     (d.r1, 'pulled_in', CASE WHEN d.open0 AND NOT (d.cd0 >= d.q_start AND d.cd0 < d.q_end)
                                                AND d.cd1 >= d.q_start AND d.cd1 < d.q_end THEN d.a1 END),
-                     (d.r1, 'pushed_out', CASE WHEN d.open0 AND d.o1 IS NOT NULL
-                                                AND d.cd0 >= d.q_start AND d.cd0 < d.q_end
-                                                AND NOT coalesce(d.cd1 >= d.q_start AND d.cd1 < d.q_end, false) THEN d.a1 END)
+                     (d.r1, 'pushed_out', CASE WHEN d.open0 AND d.cd0 >= d.q_start AND d.cd0 < d.q_end
+                                                AND NOT (d.cd1 >= d.q_start AND d.cd1 < d.q_end) THEN d.a1 END)
                  ) AS x(rep_id, kind, amount)
                  WHERE x.amount IS NOT NULL
              ),
