@@ -31,7 +31,7 @@ DATA_built  = sales_kpi--$(EXTVERSION).sql
 REGRESS     = stage_outcome win_rate conversion_rate time_in_pipeline \
               sales_cycle_length ramp_time clv acv pipeline_velocity retention \
               window_functions scalars fiscal settings errors differential parallel combine \
-              history sync summary percentile currency pipeline_flow \
+              history sync summary percentile currency pipeline_flow forecast \
               dashboards dashboard_security incremental
 REGRESS_OPTS = --inputdir=. --load-extension=sales_kpi
 # Isolation tests (specs/*.spec): behaviour across concurrent sessions.
