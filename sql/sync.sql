@@ -139,6 +139,74 @@ WHERE pipeline IS NOT NULL ORDER BY 1, 4;
 SELECT source_key, rule FROM sales_kpi.quarantine WHERE source = 'hubspot';
 SELECT rep_id, name FROM sales_kpi.reps WHERE rep_id LIKE '3%' ORDER BY 1;
 
+-- A multi-currency Salesforce org: each deal's currency_iso_code and
+-- loss_reason, and its dated exchange rates (units per corporate unit:
+-- 0.8 EUR per USD is 1.25 USD per EUR).  A malformed currency code is a
+-- dirty deal; a currency with a dirty rate keeps the model's rates.
+CREATE SCHEMA sfmc;
+CREATE TABLE sfmc."user" (id text, name text);
+CREATE TABLE sfmc.opportunity (id text, owner_id text, account_id text, stage_name text, amount numeric, created_date timestamptz,
+                               close_date date, is_closed boolean, is_won boolean, is_deleted boolean,
+                               currency_iso_code text, loss_reason text, _fivetran_synced timestamptz);
+CREATE TABLE sfmc.dated_conversion_rate (id text, iso_code text, start_date date, next_start_date date,
+                                         conversion_rate numeric, _fivetran_synced timestamptz);
+INSERT INTO sfmc."user" VALUES ('005M00000000000001', 'Mo Ito');
+INSERT INTO sfmc.opportunity VALUES
+  ('006M00000000000001', '005M00000000000001', NULL, 'Closed Won', 1000, '2026-02-01', '2026-02-10', true, true, false,
+   'eur', NULL, '2026-03-10'),
+  ('006M00000000000002', '005M00000000000001', NULL, 'Closed Lost', 500, '2026-02-01', '2026-02-12', true, false, false,
+   'GBP', ' Price ', '2026-03-10'),
+  ('006M00000000000003', '005M00000000000001', NULL, 'Prospecting', 70, '2026-02-01', '2026-04-01', false, false, false,
+   NULL, NULL, '2026-03-10'),
+  ('006M00000000000004', '005M00000000000001', NULL, 'Prospecting', 70, '2026-02-01', '2026-04-01', false, false, false,
+   'EURO', NULL, '2026-03-10');
+INSERT INTO sfmc.dated_conversion_rate VALUES
+  ('04w1', 'EUR', '2026-01-01', '2026-03-01', 0.8, '2026-03-10'),
+  ('04w2', 'EUR', '2026-03-01', NULL, 0.9, '2026-03-10'),
+  ('04w3', 'GBP', '2026-01-01', NULL, 0.75, '2026-03-10'),
+  ('04w4', 'JPY', '2026-01-01', '2026-02-01', 150, '2026-03-10'),
+  ('04w5', 'JPY', '2026-01-15', NULL, 151, '2026-03-10');   -- overlaps the one before
+INSERT INTO sales_kpi.exchange_rates VALUES ('JPY', '[2020-01-01,)', 0.0066);
+SELECT * FROM sales_kpi.sync_salesforce('sfmc') WHERE model_table IN ('deals', 'exchange_rates');
+SELECT deal_id, stage, amount, currency, lost_reason FROM sales_kpi.deals WHERE deal_id LIKE '006M%' ORDER BY 1;
+SELECT currency, valid, rate FROM sales_kpi.exchange_rates ORDER BY 1, 2;
+SELECT source_table, source_key, rule FROM sales_kpi.quarantine WHERE source_schema = 'sfmc' ORDER BY 1, 2;
+-- The won deal counts 1000 / 0.8 = 1250 corporate units.
+SET sales_kpi.as_of = '2026-03-05';
+SELECT deal_id, deal_amount, amount FROM sales_kpi.deal_state WHERE deal_id LIKE '006M%' ORDER BY 1;
+RESET sales_kpi.as_of;
+DROP SCHEMA sfmc CASCADE;
+DELETE FROM sales_kpi.deals WHERE deal_id LIKE '006M%';
+DELETE FROM sales_kpi.deal_history WHERE deal_id LIKE '006M%';
+DELETE FROM sales_kpi.exchange_rates;
+DELETE FROM sales_kpi.quarantine WHERE source_schema = 'sfmc';
+
+-- HubSpot: deal_currency_code and closed_lost_reason, current and in the
+-- property history (the reason given when the deal was lost, then edited).
+CREATE SCHEMA hsmc;
+CREATE TABLE hsmc.owner (LIKE hs.owner);
+CREATE TABLE hsmc.deal_pipeline (LIKE hs.deal_pipeline);
+CREATE TABLE hsmc.deal_pipeline_stage (LIKE hs.deal_pipeline_stage);
+CREATE TABLE hsmc.deal (LIKE hs.deal);
+ALTER TABLE hsmc.deal ADD COLUMN property_deal_currency_code text, ADD COLUMN property_closed_lost_reason text;
+CREATE TABLE hsmc.deal_property_history (deal_id bigint, "timestamp" timestamptz, name text, value text);
+INSERT INTO hsmc.owner SELECT * FROM hs.owner;
+INSERT INTO hsmc.deal_pipeline SELECT * FROM hs.deal_pipeline;
+INSERT INTO hsmc.deal_pipeline_stage SELECT * FROM hs.deal_pipeline_stage;
+INSERT INTO hsmc.deal VALUES
+  (9100000001, false, 'default', 'closedlost', 30000001, 100, '2026-03-02 10:00+00', '2026-03-04 09:00+00', '2026-03-10',
+   'EUR', 'Went with a competitor');
+INSERT INTO hsmc.deal_property_history VALUES
+  (9100000001, '2026-03-02 10:00+00', 'dealstage', 'appointmentscheduled'),
+  (9100000001, '2026-03-02 10:00+00', 'deal_currency_code', 'eur'),
+  (9100000001, '2026-03-04 09:00+00', 'dealstage', 'closedlost'),
+  (9100000001, '2026-03-04 09:00+00', 'closed_lost_reason', 'Budget'),
+  (9100000001, '2026-03-05 09:00+00', 'closed_lost_reason', 'Went with a competitor');
+SELECT * FROM sales_kpi.sync_hubspot('hsmc') WHERE model_table = 'deals';
+SELECT deal_id, stage, currency, lost_reason FROM sales_kpi.deals WHERE deal_id LIKE '91%';
+SELECT lower(valid) AS since, stage, currency, lost_reason FROM sales_kpi.deal_history WHERE deal_id LIKE '91%' ORDER BY 1;
+DROP SCHEMA hsmc CASCADE;
+
 -- Security: the syncs run as the extension's owner, with a fixed search
 -- path, and nobody else may run them (or their parts) unless granted.
 SELECT p.oid::regprocedure AS function, p.prosecdef AS security_definer,

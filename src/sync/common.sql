@@ -442,6 +442,7 @@ BEGIN
                 THEN 'the amount is not a finite number'
             WHEN o.amount < 0 THEN 'the amount is negative'
             WHEN o.probability < 0 OR o.probability > 1 THEN 'the probability is outside 0-100 %%'
+            WHEN o.currency !~ '^[A-Z]{3}$' THEN 'the currency ' || quote_literal(o.currency) || ' is not an ISO 4217 code'
             WHEN o.is_won AND NOT coalesce(o.is_closed, false) THEN 'won but not closed'
             WHEN o.is_closed AND o.close_date < (o.created_at AT TIME ZONE 'UTC')::date
                 THEN 'closed (' || o.close_date || ') before it was created (' || o.created_at || ')'
@@ -626,6 +627,7 @@ BEGIN
                CASE WHEN s.is_closed
                     THEN max(CASE WHEN s.closes THEN s.lo END) OVER (PARTITION BY s.deal_id ORDER BY s.lo) END
                  AS closed_at,
+               s.currency, s.lost_reason,
                max(CASE WHEN s.enters THEN s.lo END) OVER (PARTITION BY s.deal_id ORDER BY s.lo) AS stage_entered_at
         FROM starts s JOIN %2$s o ON o.deal_id = s.deal_id $q$, versions, staged);
     ANALYZE pg_temp.sync_model_versions;
@@ -647,10 +649,10 @@ BEGIN
            ON h.deal_id = v.deal_id AND lower(h.valid) = lower(v.valid)
     WHERE v.deal_id IS NULL OR h.deal_id IS NULL
        OR (v.valid, v.rep_id, v.customer_id, v.product_id, v.pipeline, v.name, v.stage, v.amount, v.probability,
-           v.forecast_category, v.close_date, v.created_at, v.closed_at)
+           v.forecast_category, v.close_date, v.created_at, v.closed_at, v.currency, v.lost_reason)
           IS DISTINCT FROM
           (h.valid, h.rep_id, h.customer_id, h.product_id, h.pipeline, h.name, h.stage, h.amount, h.probability,
-           h.forecast_category, h.close_date, h.created_at, h.closed_at);
+           h.forecast_category, h.close_date, h.created_at, h.closed_at, h.currency, h.lost_reason);
     ANALYZE pg_temp.sync_history_diff;
     EXECUTE $q$
         DELETE FROM sales_kpi.deal_history h
@@ -659,10 +661,10 @@ BEGIN
     EXECUTE $q$
         INSERT INTO sales_kpi.deal_history (deal_id, valid, rep_id, customer_id, product_id, pipeline, name, stage,
                                             amount, probability, forecast_category, close_date, created_at,
-                                            closed_at, contract_term, stage_entered_at)
+                                            closed_at, contract_term, currency, lost_reason, stage_entered_at)
         SELECT v.deal_id, v.valid, v.rep_id, v.customer_id, v.product_id, v.pipeline, v.name, v.stage, v.amount,
                v.probability, v.forecast_category, v.close_date, v.created_at, v.closed_at, d.contract_term,
-               v.stage_entered_at
+               v.currency, v.lost_reason, v.stage_entered_at
         FROM pg_temp.sync_model_versions v
         JOIN pg_temp.sync_history_diff c ON c.deal_id = v.deal_id AND c.source_since = lower(v.valid)
         LEFT JOIN sales_kpi.deals d ON d.deal_id = v.deal_id $q$;
@@ -682,7 +684,8 @@ BEGIN
                coalesce(last.closed_at,
                         CASE WHEN o.is_closed AND last.deal_id IS NULL
                              THEN greatest(coalesce(o.closed_time, o.close_date::timestamp AT TIME ZONE 'UTC'),
-                                           o.created_at) END) AS closed_at
+                                           o.created_at) END) AS closed_at,
+               o.currency, o.lost_reason
         FROM %1$s o
         LEFT JOIN (SELECT DISTINCT ON (v.deal_id) v.deal_id, v.closed_at FROM pg_temp.sync_model_versions v
                    ORDER BY v.deal_id, lower(v.valid) DESC) last ON last.deal_id = o.deal_id
@@ -694,10 +697,10 @@ BEGIN
     FROM pg_temp.sync_current_deals c LEFT JOIN sales_kpi.deals d ON d.deal_id = c.deal_id
     WHERE d.deal_id IS NULL
        OR (d.rep_id, d.customer_id, d.product_id, d.pipeline, d.name, d.stage, d.amount, d.probability,
-           d.forecast_category, d.close_date, d.created_at, d.closed_at)
+           d.forecast_category, d.close_date, d.created_at, d.closed_at, d.currency, d.lost_reason)
           IS DISTINCT FROM
           (c.rep_id, c.customer_id, c.product_id, c.pipeline, c.name, c.stage, c.amount, c.probability,
-           c.forecast_category, c.close_date, c.created_at, c.closed_at);
+           c.forecast_category, c.close_date, c.created_at, c.closed_at, c.currency, c.lost_reason);
     MERGE INTO sales_kpi.deals d
     USING (SELECT c.* FROM pg_temp.sync_current_deals c JOIN pg_temp.sync_deal_result r USING (deal_id)) c
     ON d.deal_id = c.deal_id
@@ -705,12 +708,13 @@ BEGIN
         UPDATE SET rep_id = c.rep_id, customer_id = c.customer_id, product_id = c.product_id, pipeline = c.pipeline,
                    name = c.name, stage = c.stage, amount = c.amount, probability = c.probability,
                    forecast_category = c.forecast_category, close_date = c.close_date, created_at = c.created_at,
-                   closed_at = c.closed_at
+                   closed_at = c.closed_at, currency = c.currency, lost_reason = c.lost_reason
     WHEN NOT MATCHED THEN
         INSERT (deal_id, rep_id, customer_id, product_id, pipeline, name, stage, amount, probability,
-                forecast_category, close_date, created_at, closed_at)
+                forecast_category, close_date, created_at, closed_at, currency, lost_reason)
         VALUES (c.deal_id, c.rep_id, c.customer_id, c.product_id, c.pipeline, c.name, c.stage, c.amount,
-                c.probability, c.forecast_category, c.close_date, c.created_at, c.closed_at);
+                c.probability, c.forecast_category, c.close_date, c.created_at, c.closed_at, c.currency,
+                c.lost_reason);
 
     GET DIAGNOSTICS n = ROW_COUNT;
     PERFORM sales_kpi.sync_analyze('sales_kpi.deals', n);

@@ -17,7 +17,10 @@
 --                                         property_createdate,
 --                                         property_closedate (its UTC date),
 --                                         property_hs_forecast_category,
---                                         property_hs_forecast_probability;
+--                                         property_hs_forecast_probability,
+--                                         property_deal_currency_code,
+--                                         property_closed_lost_reason (when
+--                                         landed);
 --                                         customer_id: the deal's primary
 --                                         company (association type 5), else
 --                                         its first
@@ -25,7 +28,8 @@
 --     (+ deal_stage)                      dealstage, pipeline, amount,
 --                                         closedate, hubspot_owner_id,
 --                                         dealname, hs_forecast_category,
---                                         hs_forecast_probability
+--                                         hs_forecast_probability,
+--                                         deal_currency_code, closed_lost_reason
 --   engagement_call, _email, -> activities  call, email, meeting, task;
 --     _meeting, _task                     linked to a deal by engagement_deal
 --     (+ engagement, engagement_deal)
@@ -332,7 +336,7 @@ BEGIN
         SELECT i.deal_id AS source_key, i.deal_id, o.rep_id, co.customer_id, NULL::text AS product_id, o.pipeline,
                o.name, o.stage, o.amount, o.probability, o.forecast_category, o.close_date, o.closed_time,
                o.created_at, NULL::boolean AS is_closed, NULL::boolean AS is_won, o.synced,
-               o.deal_id IS NULL OR o.is_deleted AS deleted, NULL::text AS rule
+               o.deal_id IS NULL OR o.is_deleted AS deleted, NULL::text AS rule, o.currency, o.lost_reason
         FROM pg_temp.sync_deal_ids i
         LEFT JOIN (
             SELECT DISTINCT ON (s.deal_id) s.deal_id::text AS deal_id, s.owner_id::text AS rep_id,
@@ -340,7 +344,8 @@ BEGIN
                    s.property_amount::numeric AS amount, %2$s AS probability,
                    sales_kpi.sync_forecast_category(%3$s) AS forecast_category,
                    %4$s AS close_date, %5$s AS closed_time, %6$s AS created_at, s._fivetran_synced AS synced,
-                   coalesce(s.is_deleted::boolean, false) OR coalesce(%7$s, false) OR %8$s AS is_deleted
+                   coalesce(s.is_deleted::boolean, false) OR coalesce(%7$s, false) OR %8$s AS is_deleted,
+                   upper(nullif(btrim(%12$s), '')) AS currency, nullif(btrim(%13$s), '') AS lost_reason
             FROM %9$I.deal s JOIN pg_temp.sync_deal_ids i ON %11$s
             ORDER BY s.deal_id, s._fivetran_synced DESC) o ON o.deal_id = i.deal_id
         LEFT JOIN (%10$s) co ON co.deal_id = i.deal_id $q$,
@@ -351,7 +356,9 @@ BEGIN
         sales_kpi.sync_col(s, 'deal', 'property_closedate', 'timestamptz'),
         sales_kpi.sync_col(s, 'deal', 'property_createdate', 'timestamptz'),
         sales_kpi.sync_col(s, 'deal', '_fivetran_deleted', 'boolean'), merged, s, company_sql,
-        sales_kpi.sync_match(s, 'deal', 'deal_id', 's', 'i.deal_id'));
+        sales_kpi.sync_match(s, 'deal', 'deal_id', 's', 'i.deal_id'),
+        sales_kpi.sync_col(s, 'deal', 'property_deal_currency_code', 'text'),
+        sales_kpi.sync_col(s, 'deal', 'property_closed_lost_reason', 'text'));
     ANALYZE pg_temp.sync_deals;
     -- Outcome by the deal's stage; a stage its pipeline does not list is a rule broken.
     UPDATE pg_temp.sync_deals o
@@ -372,7 +379,7 @@ BEGIN
                                           rep_id text, customer_id text, pipeline text, name text, stage text,
                                           amount numeric, probability numeric, forecast_category text,
                                           close_date date, created_at timestamptz, is_closed boolean, is_won boolean,
-                                          is_deleted boolean, rule text) ON COMMIT DROP;
+                                          is_deleted boolean, rule text, currency text, lost_reason text) ON COMMIT DROP;
     IF history OR stage_history THEN
         DROP TABLE IF EXISTS pg_temp.sync_deal_changes;
         CREATE TEMP TABLE sync_deal_changes (deal_id text, at timestamptz, name text, value text) ON COMMIT DROP;
@@ -382,7 +389,8 @@ BEGIN
                 SELECT s.deal_id::text, %1$s, s.name::text, s.value::text
                 FROM %2$I.deal_property_history s JOIN pg_temp.sync_deal_ids i ON %3$s
                 WHERE s.name IN ('dealstage', 'pipeline', 'amount', 'closedate', 'hubspot_owner_id', 'dealname',
-                                 'hs_forecast_category', 'hs_forecast_probability') $q$,
+                                 'hs_forecast_category', 'hs_forecast_probability', 'deal_currency_code',
+                                 'closed_lost_reason') $q$,
                 sales_kpi.sync_col(s, 'deal_property_history', 'timestamp', 'timestamptz'), s,
                 sales_kpi.sync_match(s, 'deal_property_history', 'deal_id', 's', 'i.deal_id'));
         END IF;
@@ -411,7 +419,9 @@ BEGIN
                    max(CASE WHEN name = 'hubspot_owner_id' THEN k END) AS owner,
                    max(CASE WHEN name = 'dealname' THEN k END) AS dealname,
                    max(CASE WHEN name = 'hs_forecast_category' THEN k END) AS category,
-                   max(CASE WHEN name = 'hs_forecast_probability' THEN k END) AS probability
+                   max(CASE WHEN name = 'hs_forecast_probability' THEN k END) AS probability,
+                   max(CASE WHEN name = 'deal_currency_code' THEN k END) AS currency,
+                   max(CASE WHEN name = 'closed_lost_reason' THEN k END) AS lost_reason
             FROM (SELECT c.*, to_char(c.at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS') || coalesce(c.value, '') AS k
                   FROM c) c
             GROUP BY deal_id, at
@@ -420,7 +430,8 @@ BEGIN
                    max(t.stage) OVER w AS stage, max(t.pipeline) OVER w AS pipeline,
                    max(t.amount) OVER w AS amount, max(t.closedate) OVER w AS closedate,
                    max(t.owner) OVER w AS owner, max(t.dealname) OVER w AS dealname,
-                   max(t.category) OVER w AS category, max(t.probability) OVER w AS probability
+                   max(t.category) OVER w AS category, max(t.probability) OVER w AS probability,
+                   max(t.currency) OVER w AS currency, max(t.lost_reason) OVER w AS lost_reason
             FROM t
             WINDOW w AS (PARTITION BY t.deal_id ORDER BY t.at)
         ), v AS (
@@ -437,6 +448,15 @@ BEGIN
                      AS forecast_category,
                    CASE WHEN r.probability IS NULL THEN d.probability::text ELSE nullif(substr(r.probability, 21), '') END
                      AS probability,
+                   CASE WHEN r.currency IS NULL THEN d.currency ELSE upper(nullif(btrim(substr(r.currency, 21)), '')) END
+                     AS currency,
+                   -- (before a reason was first recorded there was none: the
+                   -- current one only for a deal whose reasons were never recorded)
+                   CASE WHEN r.lost_reason IS NOT NULL THEN nullif(btrim(substr(r.lost_reason, 21)), '')
+                        WHEN NOT EXISTS (SELECT FROM pg_temp.sync_deal_changes x
+                                         WHERE x.deal_id = r.deal_id AND x.name = 'closed_lost_reason')
+                        THEN d.lost_reason END
+                     AS lost_reason,
                    d.customer_id, d.created_at, d.deleted, d.synced
             FROM r JOIN pg_temp.sync_deals d ON d.deal_id = r.deal_id
         )
@@ -452,7 +472,8 @@ BEGIN
                     WHEN NOT sales_kpi.sync_hubspot_reads(v.probability, 'numeric')
                         THEN 'hs_forecast_probability ' || quote_literal(v.probability) || ' is not a number'
                     WHEN NOT sales_kpi.sync_hubspot_reads(v.closedate, 'timestamptz')
-                        THEN 'closedate ' || quote_literal(v.closedate) || ' is not a time' END
+                        THEN 'closedate ' || quote_literal(v.closedate) || ' is not a time' END,
+               v.currency, v.lost_reason
         FROM v;
         -- A deleted deal ends when the connector saw it deleted.
         INSERT INTO pg_temp.sync_deal_versions (deal_id, since, active, rep_id, customer_id, pipeline, name, stage,

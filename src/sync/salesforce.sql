@@ -10,8 +10,11 @@
 --   opportunity             -> deals      id, owner_id, account_id, name,
 --     (+ opportunity_line_item)           stage_name, amount, probability / 100,
 --                                         forecast_category, close_date,
---                                         created_date; product_id: the line
---                                         item of the largest total_price
+--                                         created_date, currency_iso_code,
+--                                         loss_reason (when landed); product_id:
+--                                         the line item of the largest total_price
+--   dated_conversion_rate   -> exchange_rates  iso_code, [start_date,
+--                                         next_start_date), 1 / conversion_rate
 --   opportunity_history     -> deal_history, one version per History Mode row
 --   opportunity_stage       -> stages     api_name, master_label (label),
 --                                         sort_order, default_probability / 100,
@@ -309,7 +312,7 @@ BEGIN
                o.name, o.stage,
                o.amount, o.probability, o.forecast_category, o.close_date, NULL::timestamptz AS closed_time,
                o.created_at, o.is_closed, o.is_won,
-               o.deal_id IS NULL OR o.is_deleted AS deleted, NULL::text AS rule
+               o.deal_id IS NULL OR o.is_deleted AS deleted, NULL::text AS rule, o.currency, o.lost_reason
         FROM pg_temp.sync_opp_ids i
         LEFT JOIN (
             SELECT DISTINCT ON (s.id) s.id::text AS deal_id, s.owner_id::text AS rep_id,
@@ -317,7 +320,8 @@ BEGIN
                    s.amount::numeric AS amount, %2$s / 100 AS probability,
                    sales_kpi.sync_forecast_category(%3$s) AS forecast_category,
                    %4$s AS close_date, %5$s AS created_at, s.is_closed::boolean AS is_closed,
-                   s.is_won::boolean AS is_won, coalesce(s.is_deleted::boolean, false) AS is_deleted
+                   s.is_won::boolean AS is_won, coalesce(s.is_deleted::boolean, false) AS is_deleted,
+                   upper(btrim(%10$s)) AS currency, nullif(btrim(%11$s), '') AS lost_reason
             FROM %6$I.opportunity s JOIN pg_temp.sync_opp_ids i ON %8$s
             WHERE coalesce(%7$s, true)
             ORDER BY s.id, s._fivetran_synced DESC) o ON o.deal_id = i.deal_id
@@ -329,7 +333,10 @@ BEGIN
         sales_kpi.sync_col(s, 'opportunity', 'created_date', 'timestamptz'), s, active,
         sales_kpi.sync_match(s, 'opportunity', 'id', 's', 'i.deal_id'),
         -- without the account table the customers are not synced: no customer
-        CASE WHEN sales_kpi.sync_has(s, 'account', 'id') THEN 's.account_id::text' ELSE 'NULL::text' END);
+        CASE WHEN sales_kpi.sync_has(s, 'account', 'id') THEN 's.account_id::text' ELSE 'NULL::text' END,
+        -- (in a multi-currency org)
+        sales_kpi.sync_col(s, 'opportunity', 'currency_iso_code', 'text'),
+        sales_kpi.sync_col(s, 'opportunity', 'loss_reason', 'text'));
     ANALYZE pg_temp.sync_opps;
     PERFORM sales_kpi.sync_check_deals('pg_temp.sync_opps');
 
@@ -340,13 +347,14 @@ BEGIN
                                          amount numeric,
                                          probability numeric, forecast_category text, close_date date,
                                          created_at timestamptz, is_closed boolean, is_won boolean,
-                                         is_deleted boolean, rule text) ON COMMIT DROP;
+                                         is_deleted boolean, rule text, currency text, lost_reason text) ON COMMIT DROP;
     IF history THEN
         EXECUTE format($q$
             INSERT INTO pg_temp.sync_opp_versions
             SELECT s.id::text, %1$s, %2$s, s._fivetran_active::boolean, s.owner_id::text, %11$s, NULL,
                    %3$s, s.stage_name::text, s.amount::numeric, %4$s / 100, sales_kpi.sync_forecast_category(%5$s),
-                   %6$s, %7$s, s.is_closed::boolean, s.is_won::boolean, coalesce(%8$s, false), NULL
+                   %6$s, %7$s, s.is_closed::boolean, s.is_won::boolean, coalesce(%8$s, false), NULL,
+                   upper(btrim(%12$s)), nullif(btrim(%13$s), '')
             FROM %9$I.opportunity_history s JOIN pg_temp.sync_opp_ids i ON %10$s $q$,
             sales_kpi.sync_col(s, 'opportunity_history', '_fivetran_start', 'timestamptz'),
             sales_kpi.sync_col(s, 'opportunity_history', '_fivetran_end', 'timestamptz'),
@@ -357,7 +365,9 @@ BEGIN
             sales_kpi.sync_col(s, 'opportunity_history', 'created_date', 'timestamptz'),
             sales_kpi.sync_col(s, 'opportunity_history', 'is_deleted', 'boolean'), s,
             sales_kpi.sync_match(s, 'opportunity_history', 'id', 's', 'i.deal_id'),
-            CASE WHEN sales_kpi.sync_has(s, 'account', 'id') THEN 's.account_id::text' ELSE 'NULL::text' END);
+            CASE WHEN sales_kpi.sync_has(s, 'account', 'id') THEN 's.account_id::text' ELSE 'NULL::text' END,
+            sales_kpi.sync_col(s, 'opportunity_history', 'currency_iso_code', 'text'),
+            sales_kpi.sync_col(s, 'opportunity_history', 'loss_reason', 'text'));
         ANALYZE pg_temp.sync_opp_versions;
         -- A deal with a dirty version is dirty as a whole.
         PERFORM sales_kpi.sync_check_deals('pg_temp.sync_opp_versions', true);
@@ -411,6 +421,54 @@ BEGIN
     RETURN QUERY SELECT 'deals'::text, ins,
                         (SELECT count(*) FROM pg_temp.sync_deal_result WHERE change = 'updated'),
                         (SELECT count(*) FROM pg_temp.sync_deal_result WHERE change = 'deleted'), qn;
+
+    -- Dated exchange rates (a multi-currency org with advanced currency
+    -- management): the rates of each currency the org lists replace the
+    -- model's.  Salesforce gives units of the currency per corporate unit;
+    -- the model keeps corporate units per unit, 1 / conversion_rate (to
+    -- numeric division's precision, at least 16 significant digits).  Read
+    -- whole at every sync (a few rows per currency and month).
+    IF sales_kpi.sync_has(s, 'dated_conversion_rate', 'iso_code') THEN
+        DROP TABLE IF EXISTS pg_temp.sync_rates;
+        EXECUTE format($q$
+            CREATE TEMP TABLE sync_rates ON COMMIT DROP AS
+            SELECT r.*, CASE
+                   WHEN r.currency IS NULL OR r.currency !~ '^[A-Z]{3}$'
+                       THEN 'the iso_code ' || coalesce(quote_literal(r.currency), 'NULL') || ' is not an ISO 4217 code'
+                   WHEN r.start_date IS NULL THEN 'the start_date is missing'
+                   WHEN r.next_start_date <= r.start_date THEN 'next_start_date is not after start_date'
+                   WHEN r.conversion_rate IS NULL OR NOT r.conversion_rate > 0 OR r.conversion_rate = 'Infinity'
+                       THEN 'the conversion_rate is not a positive number'
+                   WHEN lead(r.start_date) OVER w < coalesce(r.next_start_date, 'infinity')
+                       THEN 'overlaps the rate from ' || lead(r.start_date) OVER w END AS rule,
+                   false AS deleted
+            FROM (SELECT coalesce(%1$s, upper(btrim(%2$s)) || ':' || %3$s) AS source_key,
+                         upper(btrim(%2$s)) AS currency, %3$s AS start_date, %4$s AS next_start_date,
+                         %5$s AS conversion_rate
+                  FROM %6$I.dated_conversion_rate s
+                  WHERE NOT coalesce(%7$s, false)) r
+            WINDOW w AS (PARTITION BY r.currency ORDER BY r.start_date) $q$,
+            CASE WHEN sales_kpi.sync_has(s, 'dated_conversion_rate', 'id') THEN 's.id::text' ELSE 'NULL::text' END,
+            sales_kpi.sync_col(s, 'dated_conversion_rate', 'iso_code', 'text'),
+            sales_kpi.sync_col(s, 'dated_conversion_rate', 'start_date', 'date'),
+            sales_kpi.sync_col(s, 'dated_conversion_rate', 'next_start_date', 'date'),
+            sales_kpi.sync_col(s, 'dated_conversion_rate', 'conversion_rate', 'numeric'), s,
+            sales_kpi.sync_col(s, 'dated_conversion_rate', '_fivetran_deleted', 'boolean'));
+        qn := sales_kpi.sync_quarantine(src, s, 'dated_conversion_rate',
+                                        CASE WHEN sales_kpi.sync_has(s, 'dated_conversion_rate', 'id') THEN 'id' ELSE 'iso_code' END,
+                                        'pg_temp.sync_rates');
+        -- a currency with a dirty rate keeps its rates as they were
+        DELETE FROM sales_kpi.exchange_rates x
+        WHERE x.currency IN (SELECT r.currency FROM pg_temp.sync_rates r)
+          AND x.currency NOT IN (SELECT r.currency FROM pg_temp.sync_rates r WHERE r.rule IS NOT NULL AND r.currency IS NOT NULL);
+        GET DIAGNOSTICS del = ROW_COUNT;
+        INSERT INTO sales_kpi.exchange_rates (currency, valid, rate)
+        SELECT r.currency, daterange(r.start_date, r.next_start_date), 1 / r.conversion_rate
+        FROM pg_temp.sync_rates r
+        WHERE NOT EXISTS (SELECT FROM pg_temp.sync_rates x WHERE x.currency = r.currency AND x.rule IS NOT NULL);
+        GET DIAGNOSTICS ins = ROW_COUNT;
+        RETURN QUERY SELECT 'exchange_rates'::text, ins, 0::bigint, del, qn;
+    END IF;
 
     -- Deleted accounts and products leave once nothing refers to them.
     DELETE FROM sales_kpi.customers c USING pg_temp.sync_accounts a
