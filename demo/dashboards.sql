@@ -34,3 +34,28 @@ FROM sales_kpi.kpi_summary_mv WHERE grain = 'quarter' ORDER BY period_start;
 \echo '== Alerts (sales_kpi.kpi_alerts_mv)'
 SELECT target_id, kpi, scope, scope_id, grain, round(value, 3) AS value, threshold, direction, round(gap, 3) AS gap
 FROM sales_kpi.kpi_alerts_mv ORDER BY target_id, scope_id LIMIT 15;
+\echo '== Pipeline flow (sales_kpi.pipeline_flow_mv): this quarter to date, by team'
+SELECT name AS team, round(opening_amount) AS opening, round(created_amount) AS created,
+       round(reopened_amount) AS reopened, round(increased_amount - decreased_amount) AS edits, round(won_amount) AS won,
+       round(lost_amount) AS lost, round(removed_amount) AS removed, round(closing_amount) AS closing,
+       pulled_in_deals AS pulled_in, pushed_out_deals AS pushed_out
+FROM sales_kpi.pipeline_flow_mv WHERE level = 'team' ORDER BY entity_id;
+\echo '== Forecast (sales_kpi.forecast_mv): this and next quarter, all reps'
+SELECT period_label AS quarter, category, sum(deals) AS deals, round(sum(amount), 2) AS amount,
+       sum(weighted_amount) AS weighted
+FROM sales_kpi.forecast_mv GROUP BY period_start, period_label, category
+ORDER BY period_start, array_position(ARRAY['closed', 'commit', 'best_case', 'pipeline', 'omitted'], category);
+\echo '== Stage probabilities (sales_kpi.stage_probabilities_mv): learnt beside the catalog'
+SELECT pipeline, label AS stage, catalog_probability AS catalog, closed_deals, round(learnt_probability, 3) AS learnt
+FROM sales_kpi.stage_probabilities_mv ORDER BY pipeline, pipeline_order;
+\echo '== Customer cohorts (sales_kpi.customer_cohorts_mv): retention of the first four cohorts at 0, 3, 6, 12 months'
+SELECT cohort_month, customers,
+       max(round(retention::numeric, 3)) FILTER (WHERE months_since = 0) AS m0,
+       max(round(retention::numeric, 3)) FILTER (WHERE months_since = 3) AS m3,
+       max(round(retention::numeric, 3)) FILTER (WHERE months_since = 6) AS m6,
+       max(round(retention::numeric, 3)) FILTER (WHERE months_since = 12) AS m12,
+       round(sum(revenue), 2) AS revenue_to_date
+FROM sales_kpi.customer_cohorts_mv GROUP BY cohort_month, customers ORDER BY cohort_month LIMIT 4;
+\echo '== Lost reasons (sales_kpi.lost_reasons_mv): this fiscal year'
+SELECT reason, deals, round(amount, 2) AS amount, round(share::numeric, 3) AS share
+FROM sales_kpi.lost_reasons_mv WHERE level = 'reason' ORDER BY deals DESC;

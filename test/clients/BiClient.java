@@ -30,7 +30,8 @@ import java.util.TreeSet;
 public class BiClient {
     static final String[] DASHBOARDS = {
         "league_status", "pipeline", "team_activity", "performance",
-        "stage_analysis", "leaderboard", "kpi_summary", "kpi_alerts"
+        "stage_analysis", "leaderboard", "kpi_summary", "kpi_alerts",
+        "pipeline_flow", "forecast", "stage_probabilities", "customer_cohorts", "lost_reasons"
     };
     /* The PostgreSQL types a dashboard column may have: no pseudo-types, no unknown. */
     static final Set<String> CONCRETE = Set.of(
