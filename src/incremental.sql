@@ -320,6 +320,7 @@ AS $$
     SELECT replace(sales_kpi.view_query(live, array_agg(r.rel), array_agg(r.store)),
                    ' AS MATERIALIZED (', ' AS NOT MATERIALIZED (')
     FROM (VALUES ('sales_kpi.deal_state', 'sales_kpi.deal_state_store'),
+                 ('sales_kpi.stage_visits', 'sales_kpi.stage_visits_store'),
                  ('sales_kpi.stage_visit_totals', 'sales_kpi.stage_visit_totals_store'),
                  ('sales_kpi.kpi_summary_periods', 'sales_kpi.kpi_summary_periods_mv')) r(rel, store)
     WHERE pg_get_viewdef(live) ~ (replace(r.rel, '.', '\.') || '(?![a-z_0-9])')

@@ -26,13 +26,11 @@ cohort AS (
     FROM sales_kpi.deal_state ds CROSS JOIN f
     WHERE ds.created_at >= f.window_start::timestamptz
 ),
--- the stages each of them was ever in, by the as-of day
+-- the stages each of them was ever in, by the as-of day (its stage visits)
 visited AS (
-    SELECT DISTINCT h.deal_id, h.pipeline, @extschema@.stage_normalize(h.stage) AS normalized, h.stage
-    FROM sales_kpi.deal_stage_history h
-    JOIN cohort c ON c.deal_id = h.deal_id
-    CROSS JOIN f
-    WHERE h.entered_at < f.as_of_end
+    SELECT DISTINCT v.deal_id, v.pipeline, @extschema@.stage_normalize(v.stage) AS normalized, v.stage
+    FROM sales_kpi.stage_visits v
+    JOIN cohort c ON c.deal_id = v.deal_id
 ),
 learnt AS (
     SELECT v.pipeline, v.normalized, min(v.stage) AS stage,

@@ -9,18 +9,14 @@ CREATE VIEW sales_kpi.lost_reasons WITH (security_invoker = true) AS
 WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
 lost AS (
     SELECT ds.deal_id, ds.rep_id, ds.amount, coalesce(nullif(btrim(ds.lost_reason), ''), '(none)') AS reason,
-           coalesce(prev.stage, '(none)') AS lost_from
+           coalesce(prev.label, '(none)') AS lost_from
     FROM sales_kpi.deal_state ds
     CROSS JOIN f
-    -- the stage entered last before the lost stage was
-    LEFT JOIN LATERAL (
-        SELECT coalesce(sp.label, sa.label, h.stage) AS stage
-        FROM sales_kpi.deal_stage_history h
-        LEFT JOIN sales_kpi.stages sp ON sp.pipeline = h.pipeline AND sp.normalized = @extschema@.stage_normalize(h.stage)
-        LEFT JOIN sales_kpi.stages sa ON sa.pipeline IS NULL AND sa.normalized = @extschema@.stage_normalize(h.stage)
-        WHERE h.deal_id = ds.deal_id AND h.entered_at < ds.stage_entered_at
-        ORDER BY h.entered_at DESC
-        LIMIT 1) prev ON true
+    -- the stage it was in when it last moved to a lost stage
+    LEFT JOIN (SELECT DISTINCT ON (v.deal_id) v.deal_id, v.label
+               FROM sales_kpi.stage_visits v
+               WHERE v.next_outcome = 'lost'
+               ORDER BY v.deal_id, v.entered_at DESC) prev ON prev.deal_id = ds.deal_id
     WHERE ds.outcome = 'lost' AND ds.closed_at >= f.year_start
 ),
 g AS (

@@ -74,74 +74,98 @@ BEGIN
              s1 AS (SELECT deal_id, rep_id, coalesce(amount, 0) AS amount, outcome, closed_at, close_date FROM (%2$s) x),
              b AS (SELECT @extschema@.fiscal_period_start($2, 'quarter') AS q_start,
                           (@extschema@.fiscal_period_start($2, 'quarter') + interval '3 months')::date AS q_end),
-             d AS (
-                 SELECT s0.rep_id AS r0, s0.amount AS a0, s0.outcome AS o0, s0.closed_at AS c0, s0.close_date AS cd0,
-                        s1.rep_id AS r1, s1.amount AS a1, s1.outcome AS o1, s1.closed_at AS c1, s1.close_date AS cd1,
-                        s0.outcome = 'open' AS open0, s1.outcome = 'open' AS open1,
-                        -- closed since from_day: open then (or not there), or closed again after a reopening
-                        s1.outcome <> 'open'
-                          AND (s0.deal_id IS NULL OR s0.outcome = 'open'
-                               OR s0.closed_at IS DISTINCT FROM s1.closed_at OR s0.outcome <> s1.outcome) AS closed_since,
-                        b.q_start, b.q_end
-                 FROM s0 FULL JOIN s1 ON s1.deal_id = s0.deal_id CROSS JOIN b
+             d AS MATERIALIZED (
+                 SELECT x.*,
+                        x.open0 AND x.open1 AND x.r1 <> x.r0 AS moved,
+                        CASE WHEN x.open0 THEN x.r0 ELSE x.r1 END AS r_closed,
+                        CASE WHEN x.open1 THEN x.r1 ELSE x.r0 END AS r_edit,
+                        CASE WHEN x.open0 AND (x.open1 OR x.closed_since) THEN x.a1 - x.a0 END AS delta
+                 FROM (
+                     SELECT s0.rep_id AS r0, s0.amount AS a0, s0.outcome AS o0, s0.close_date AS cd0,
+                            s1.rep_id AS r1, s1.amount AS a1, s1.outcome AS o1, s1.close_date AS cd1,
+                            coalesce(s0.outcome = 'open', false) AS open0, coalesce(s1.outcome = 'open', false) AS open1,
+                            -- closed since from_day: open then (or not there), or closed again after a reopening
+                            coalesce(s1.outcome <> 'open'
+                                     AND (s0.deal_id IS NULL OR s0.outcome = 'open'
+                                          OR s0.closed_at IS DISTINCT FROM s1.closed_at OR s0.outcome <> s1.outcome),
+                                     false) AS closed_since,
+                            coalesce(s0.close_date >= b.q_start AND s0.close_date < b.q_end, false) AS in_q0,
+                            coalesce(s1.close_date >= b.q_start AND s1.close_date < b.q_end, false) AS in_q1
+                     FROM s0 FULL JOIN s1 ON s1.deal_id = s0.deal_id CROSS JOIN b) x
              ),
+             -- each flow summed by the rep it belongs to: the owner at
+             -- from_day, at to_day, of the closing, of the edit
              f AS (
-                 SELECT x.rep_id, x.kind, x.amount
-                 FROM d CROSS JOIN LATERAL (VALUES
-                     (d.r0, 'opening', CASE WHEN d.open0 THEN d.a0 END),
-                     (d.r1, 'closing', CASE WHEN d.open1 THEN d.a1 END),
-                     (d.r1, 'created', CASE WHEN d.o0 IS NULL AND (d.open1 OR d.closed_since) THEN d.a1
-                                                 WHEN d.open0 AND d.open1 AND d.r1 <> d.r0 THEN d.a0 END),
-                     (d.r1, 'moved_in', CASE WHEN d.open0 AND d.open1 AND d.r1 <> d.r0 THEN d.a0 END),
-                     (d.r1, 'reopened', CASE WHEN d.o0 IN ('won', 'lost') AND (d.open1 OR d.closed_since) THEN d.a1 END),
-                     (CASE WHEN d.open1 THEN d.r1 ELSE d.r0 END, 'increased',
-                      CASE WHEN d.open0 AND (d.open1 OR d.closed_since) AND d.a1 > d.a0 THEN d.a1 - d.a0 END),
-                     (CASE WHEN d.open1 THEN d.r1 ELSE d.r0 END, 'decreased',
-                      CASE WHEN d.open0 AND (d.open1 OR d.closed_since) AND d.a1 < d.a0 THEN d.a0 - d.a1 END),
-                     (CASE WHEN d.open0 THEN d.r0 ELSE d.r1 END, 'won',
-                      CASE WHEN d.closed_since AND d.o1 = 'won' THEN d.a1 END),
-                     (CASE WHEN d.open0 THEN d.r0 ELSE d.r1 END, 'lost',
-                      CASE WHEN d.closed_since AND d.o1 = 'lost' THEN d.a1 END),
-                     (d.r0, 'removed', CASE WHEN d.open0 AND (d.o1 IS NULL OR (d.open1 AND d.r1 <> d.r0)) THEN d.a0 END),
-                     (d.r0, 'moved_out', CASE WHEN d.open0 AND d.open1 AND d.r1 <> d.r0 THEN d.a0 END),
-                     (d.r1, 'pulled_in', CASE WHEN d.open0 AND NOT (d.cd0 >= d.q_start AND d.cd0 < d.q_end)
-                                               AND d.cd1 >= d.q_start AND d.cd1 < d.q_end THEN d.a1 END),
-                     (d.r1, 'pushed_out', CASE WHEN d.open0 AND d.cd0 >= d.q_start AND d.cd0 < d.q_end
-                                                AND NOT (d.cd1 >= d.q_start AND d.cd1 < d.q_end) THEN d.a1 END)
-                 ) AS x(rep_id, kind, amount)
-                 WHERE x.amount IS NOT NULL
+                 SELECT d.r0 AS rep_id,
+                        count(*) FILTER (WHERE d.open0) AS opening_deals, sum(d.a0) FILTER (WHERE d.open0) AS opening_amount,
+                        0 AS created_deals, NULL::numeric AS created_amount, 0 AS reopened_deals, NULL::numeric AS reopened_amount,
+                        0 AS increased_deals, NULL::numeric AS increased_amount, 0 AS decreased_deals, NULL::numeric AS decreased_amount,
+                        0 AS won_deals, NULL::numeric AS won_amount, 0 AS lost_deals, NULL::numeric AS lost_amount,
+                        count(*) FILTER (WHERE d.open0 AND (d.o1 IS NULL OR d.moved)) AS removed_deals,
+                        sum(d.a0) FILTER (WHERE d.open0 AND (d.o1 IS NULL OR d.moved)) AS removed_amount,
+                        0 AS closing_deals, NULL::numeric AS closing_amount, 0 AS moved_in_deals, NULL::numeric AS moved_in_amount,
+                        count(*) FILTER (WHERE d.moved) AS moved_out_deals, sum(d.a0) FILTER (WHERE d.moved) AS moved_out_amount,
+                        0 AS pulled_in_deals, NULL::numeric AS pulled_in_amount, 0 AS pushed_out_deals, NULL::numeric AS pushed_out_amount
+                 FROM d WHERE d.open0 GROUP BY d.r0
+                 UNION ALL
+                 SELECT d.r1, 0, NULL,
+                        count(*) FILTER (WHERE (d.o0 IS NULL AND (d.open1 OR d.closed_since)) OR d.moved),
+                        sum(CASE WHEN d.moved THEN d.a0 ELSE d.a1 END) FILTER (WHERE (d.o0 IS NULL AND (d.open1 OR d.closed_since)) OR d.moved),
+                        count(*) FILTER (WHERE d.o0 IN ('won', 'lost') AND (d.open1 OR d.closed_since)),
+                        sum(d.a1) FILTER (WHERE d.o0 IN ('won', 'lost') AND (d.open1 OR d.closed_since)),
+                        0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL,
+                        count(*) FILTER (WHERE d.open1), sum(d.a1) FILTER (WHERE d.open1),
+                        count(*) FILTER (WHERE d.moved), sum(d.a0) FILTER (WHERE d.moved),
+                        0, NULL,
+                        count(*) FILTER (WHERE d.open0 AND NOT d.in_q0 AND d.in_q1 AND d.cd0 IS NOT NULL),
+                        sum(d.a1) FILTER (WHERE d.open0 AND NOT d.in_q0 AND d.in_q1 AND d.cd0 IS NOT NULL),
+                        count(*) FILTER (WHERE d.open0 AND d.in_q0 AND NOT d.in_q1 AND d.cd1 IS NOT NULL),
+                        sum(d.a1) FILTER (WHERE d.open0 AND d.in_q0 AND NOT d.in_q1 AND d.cd1 IS NOT NULL)
+                 FROM d WHERE d.o1 IS NOT NULL GROUP BY d.r1
+                 UNION ALL
+                 SELECT d.r_closed, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL,
+                        count(*) FILTER (WHERE d.o1 = 'won'), sum(d.a1) FILTER (WHERE d.o1 = 'won'),
+                        count(*) FILTER (WHERE d.o1 = 'lost'), sum(d.a1) FILTER (WHERE d.o1 = 'lost'),
+                        0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL
+                 FROM d WHERE d.closed_since GROUP BY d.r_closed
+                 UNION ALL
+                 SELECT d.r_edit, 0, NULL, 0, NULL, 0, NULL,
+                        count(*) FILTER (WHERE d.delta > 0), sum(d.delta) FILTER (WHERE d.delta > 0),
+                        count(*) FILTER (WHERE d.delta < 0), -sum(d.delta) FILTER (WHERE d.delta < 0),
+                        0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL
+                 FROM d WHERE d.delta <> 0 GROUP BY d.r_edit
              ),
              per_rep AS (
                  SELECT f.rep_id,
-                        count(*) FILTER (WHERE kind = 'opening') AS opening_deals, sum(amount) FILTER (WHERE kind = 'opening') AS opening_amount,
-                        count(*) FILTER (WHERE kind = 'created') AS created_deals, sum(amount) FILTER (WHERE kind = 'created') AS created_amount,
-                        count(*) FILTER (WHERE kind = 'reopened') AS reopened_deals, sum(amount) FILTER (WHERE kind = 'reopened') AS reopened_amount,
-                        count(*) FILTER (WHERE kind = 'increased') AS increased_deals, sum(amount) FILTER (WHERE kind = 'increased') AS increased_amount,
-                        count(*) FILTER (WHERE kind = 'decreased') AS decreased_deals, sum(amount) FILTER (WHERE kind = 'decreased') AS decreased_amount,
-                        count(*) FILTER (WHERE kind = 'won') AS won_deals, sum(amount) FILTER (WHERE kind = 'won') AS won_amount,
-                        count(*) FILTER (WHERE kind = 'lost') AS lost_deals, sum(amount) FILTER (WHERE kind = 'lost') AS lost_amount,
-                        count(*) FILTER (WHERE kind = 'removed') AS removed_deals, sum(amount) FILTER (WHERE kind = 'removed') AS removed_amount,
-                        count(*) FILTER (WHERE kind = 'closing') AS closing_deals, sum(amount) FILTER (WHERE kind = 'closing') AS closing_amount,
-                        count(*) FILTER (WHERE kind = 'moved_in') AS moved_in_deals, sum(amount) FILTER (WHERE kind = 'moved_in') AS moved_in_amount,
-                        count(*) FILTER (WHERE kind = 'moved_out') AS moved_out_deals, sum(amount) FILTER (WHERE kind = 'moved_out') AS moved_out_amount,
-                        count(*) FILTER (WHERE kind = 'pulled_in') AS pulled_in_deals, sum(amount) FILTER (WHERE kind = 'pulled_in') AS pulled_in_amount,
-                        count(*) FILTER (WHERE kind = 'pushed_out') AS pushed_out_deals, sum(amount) FILTER (WHERE kind = 'pushed_out') AS pushed_out_amount
+                        sum(f.opening_deals) AS opening_deals, sum(f.opening_amount) AS opening_amount,
+                        sum(f.created_deals) AS created_deals, sum(f.created_amount) AS created_amount,
+                        sum(f.reopened_deals) AS reopened_deals, sum(f.reopened_amount) AS reopened_amount,
+                        sum(f.increased_deals) AS increased_deals, sum(f.increased_amount) AS increased_amount,
+                        sum(f.decreased_deals) AS decreased_deals, sum(f.decreased_amount) AS decreased_amount,
+                        sum(f.won_deals) AS won_deals, sum(f.won_amount) AS won_amount,
+                        sum(f.lost_deals) AS lost_deals, sum(f.lost_amount) AS lost_amount,
+                        sum(f.removed_deals) AS removed_deals, sum(f.removed_amount) AS removed_amount,
+                        sum(f.closing_deals) AS closing_deals, sum(f.closing_amount) AS closing_amount,
+                        sum(f.moved_in_deals) AS moved_in_deals, sum(f.moved_in_amount) AS moved_in_amount,
+                        sum(f.moved_out_deals) AS moved_out_deals, sum(f.moved_out_amount) AS moved_out_amount,
+                        sum(f.pulled_in_deals) AS pulled_in_deals, sum(f.pulled_in_amount) AS pulled_in_amount,
+                        sum(f.pushed_out_deals) AS pushed_out_deals, sum(f.pushed_out_amount) AS pushed_out_amount
                  FROM f GROUP BY f.rep_id
              )
         SELECT r.rep_id, r.name, r.team,
-               coalesce(p.opening_deals, 0), coalesce(p.opening_amount, 0),
-               coalesce(p.created_deals, 0), coalesce(p.created_amount, 0),
-               coalesce(p.reopened_deals, 0), coalesce(p.reopened_amount, 0),
-               coalesce(p.increased_deals, 0), coalesce(p.increased_amount, 0),
-               coalesce(p.decreased_deals, 0), coalesce(p.decreased_amount, 0),
-               coalesce(p.won_deals, 0), coalesce(p.won_amount, 0),
-               coalesce(p.lost_deals, 0), coalesce(p.lost_amount, 0),
-               coalesce(p.removed_deals, 0), coalesce(p.removed_amount, 0),
-               coalesce(p.closing_deals, 0), coalesce(p.closing_amount, 0),
-               coalesce(p.moved_in_deals, 0), coalesce(p.moved_in_amount, 0),
-               coalesce(p.moved_out_deals, 0), coalesce(p.moved_out_amount, 0),
-               coalesce(p.pulled_in_deals, 0), coalesce(p.pulled_in_amount, 0),
-               coalesce(p.pushed_out_deals, 0), coalesce(p.pushed_out_amount, 0)
+               coalesce(p.opening_deals, 0)::bigint, coalesce(p.opening_amount, 0),
+               coalesce(p.created_deals, 0)::bigint, coalesce(p.created_amount, 0),
+               coalesce(p.reopened_deals, 0)::bigint, coalesce(p.reopened_amount, 0),
+               coalesce(p.increased_deals, 0)::bigint, coalesce(p.increased_amount, 0),
+               coalesce(p.decreased_deals, 0)::bigint, coalesce(p.decreased_amount, 0),
+               coalesce(p.won_deals, 0)::bigint, coalesce(p.won_amount, 0),
+               coalesce(p.lost_deals, 0)::bigint, coalesce(p.lost_amount, 0),
+               coalesce(p.removed_deals, 0)::bigint, coalesce(p.removed_amount, 0),
+               coalesce(p.closing_deals, 0)::bigint, coalesce(p.closing_amount, 0),
+               coalesce(p.moved_in_deals, 0)::bigint, coalesce(p.moved_in_amount, 0),
+               coalesce(p.moved_out_deals, 0)::bigint, coalesce(p.moved_out_amount, 0),
+               coalesce(p.pulled_in_deals, 0)::bigint, coalesce(p.pulled_in_amount, 0),
+               coalesce(p.pushed_out_deals, 0)::bigint, coalesce(p.pushed_out_amount, 0)
         FROM sales_kpi.reps r
         LEFT JOIN per_rep p ON p.rep_id = r.rep_id
         WHERE p.rep_id IS NOT NULL
