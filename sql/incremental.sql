@@ -39,7 +39,8 @@ DECLARE
     v text;
 BEGIN
     FOREACH v IN ARRAY ARRAY['league_status', 'pipeline', 'team_activity', 'performance', 'stage_analysis',
-                             'leaderboard', 'kpi_summary_periods', 'kpi_summary', 'kpi_alerts']
+                             'leaderboard', 'kpi_summary_periods', 'kpi_summary', 'kpi_alerts', 'pipeline_flow',
+                             'stage_probabilities', 'forecast', 'customer_cohorts', 'lost_reasons']
     LOOP
         view_name := v;
         EXECUTE format('SELECT count(*) FROM (SELECT * FROM sales_kpi.%I EXCEPT ALL SELECT * FROM sales_kpi.%I) x',
@@ -52,6 +53,12 @@ BEGIN
     view_name := 'deal_state_store';
     SELECT count(*) INTO live_only FROM (SELECT * FROM sales_kpi.deal_state EXCEPT ALL SELECT * FROM sales_kpi.deal_state_store) x;
     SELECT count(*) INTO twin_only FROM (SELECT * FROM sales_kpi.deal_state_store EXCEPT ALL SELECT * FROM sales_kpi.deal_state) x;
+    RETURN NEXT;
+    view_name := 'deal_state_quarter_open_store';
+    SELECT count(*) INTO live_only FROM (SELECT * FROM sales_kpi.deal_state_quarter_open
+                                         EXCEPT ALL SELECT * FROM sales_kpi.deal_state_quarter_open_store) x;
+    SELECT count(*) INTO twin_only FROM (SELECT * FROM sales_kpi.deal_state_quarter_open_store
+                                         EXCEPT ALL SELECT * FROM sales_kpi.deal_state_quarter_open) x;
     RETURN NEXT;
     view_name := 'stage_visit_totals_store';
     SELECT count(*) INTO live_only FROM (SELECT * FROM totals_live EXCEPT ALL SELECT * FROM totals_kept) x;

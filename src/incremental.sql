@@ -166,6 +166,10 @@ CREATE TABLE sales_kpi.deal_state_store (LIKE sales_kpi.deal_state);
 CREATE UNIQUE INDEX deal_state_store_key ON sales_kpi.deal_state_store (deal_id);
 COMMENT ON TABLE sales_kpi.deal_state_store IS
     'sales_kpi.deal_state as of the last refresh, kept per deal by sales_kpi.refresh_dashboards() (what the twins read; no row-level security)';
+CREATE TABLE sales_kpi.deal_state_quarter_open_store (LIKE sales_kpi.deal_state_quarter_open);
+CREATE UNIQUE INDEX deal_state_quarter_open_store_key ON sales_kpi.deal_state_quarter_open_store (deal_id);
+COMMENT ON TABLE sales_kpi.deal_state_quarter_open_store IS
+    'sales_kpi.deal_state_quarter_open (the deals when the quarter began) as of the last refresh, kept per deal like deal_state_store (what the pipeline flow twin reads; no row-level security)';
 CREATE TABLE sales_kpi.stage_visits_store (LIKE sales_kpi.stage_visits);
 CREATE INDEX stage_visits_store_deal ON sales_kpi.stage_visits_store (deal_id);
 COMMENT ON TABLE sales_kpi.stage_visits_store IS
@@ -243,9 +247,12 @@ DECLARE
 BEGIN
     IF refresh_dashboard_stores.full THEN
         -- only the refresh reads the stores: truncating them blocks no reader
-        TRUNCATE sales_kpi.deal_state_store, sales_kpi.stage_visits_store, sales_kpi.stage_visit_totals_store;
+        TRUNCATE sales_kpi.deal_state_store, sales_kpi.deal_state_quarter_open_store, sales_kpi.stage_visits_store,
+                 sales_kpi.stage_visit_totals_store;
         INSERT INTO sales_kpi.deal_state_store SELECT * FROM sales_kpi.deal_state;
         GET DIAGNOSTICS n = ROW_COUNT;
+        INSERT INTO sales_kpi.deal_state_quarter_open_store SELECT * FROM sales_kpi.deal_state_quarter_open;
+        ANALYZE sales_kpi.deal_state_quarter_open_store;
         INSERT INTO sales_kpi.stage_visits_store SELECT * FROM sales_kpi.stage_visits;
         ANALYZE sales_kpi.deal_state_store;
         ANALYZE sales_kpi.stage_visits_store;
@@ -268,10 +275,14 @@ BEGIN
             || ') t'
     USING ids;
     DELETE FROM sales_kpi.deal_state_store s WHERE s.deal_id = ANY (ids);
+    DELETE FROM sales_kpi.deal_state_quarter_open_store s WHERE s.deal_id = ANY (ids);
     DELETE FROM sales_kpi.stage_visits_store s WHERE s.deal_id = ANY (ids);
     -- the views' own queries, over the versions of those deals only
     EXECUTE 'INSERT INTO sales_kpi.deal_state_store '
             || sales_kpi.view_query('sales_kpi.deal_state', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])
+    USING ids;
+    EXECUTE 'INSERT INTO sales_kpi.deal_state_quarter_open_store '
+            || sales_kpi.view_query('sales_kpi.deal_state_quarter_open', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])
     USING ids;
     EXECUTE 'INSERT INTO sales_kpi.stage_visits_store '
             || sales_kpi.view_query('sales_kpi.stage_visits', ARRAY['sales_kpi.deal_versions', 'sales_kpi.deal_stage_history'],
@@ -320,6 +331,7 @@ AS $$
     SELECT replace(sales_kpi.view_query(live, array_agg(r.rel), array_agg(r.store)),
                    ' AS MATERIALIZED (', ' AS NOT MATERIALIZED (')
     FROM (VALUES ('sales_kpi.deal_state', 'sales_kpi.deal_state_store'),
+                 ('sales_kpi.deal_state_quarter_open', 'sales_kpi.deal_state_quarter_open_store'),
                  ('sales_kpi.stage_visits', 'sales_kpi.stage_visits_store'),
                  ('sales_kpi.stage_visit_totals', 'sales_kpi.stage_visit_totals_store'),
                  ('sales_kpi.kpi_summary_periods', 'sales_kpi.kpi_summary_periods_mv')) r(rel, store)

@@ -28,52 +28,50 @@
 -- whose close date moved from another day into / from the fiscal quarter of
 -- to_day to another day (at their amount at to_day).
 
--- deal_state's query for a day given as a parameter ($n) instead of the
--- setting sales_kpi.as_of.
-CREATE FUNCTION sales_kpi.deal_state_query(day_parameter integer)
+-- deal_state's query for another day than the setting sales_kpi.as_of:
+-- day, an SQL expression of type date ($1, or the start of the quarter).
+CREATE FUNCTION sales_kpi.deal_state_query(day text)
 RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT replace(rtrim(rtrim(pg_get_viewdef('sales_kpi.deal_state'::regclass), E' \n'), ';'),
-                   'sales_kpi.as_of()', format('$%s::date', day_parameter))
+                   'sales_kpi.as_of()', '(' || day || ')')
 $$;
-COMMENT ON FUNCTION sales_kpi.deal_state_query(integer) IS
-    'The query of sales_kpi.deal_state with the as-of day taken from parameter $n (how pipeline_flow() reads the deals at two days)';
+COMMENT ON FUNCTION sales_kpi.deal_state_query(text) IS
+    'The query of sales_kpi.deal_state with the as-of day given by an SQL expression (how the pipeline flow reads the deals at two days)';
 
-CREATE FUNCTION sales_kpi.pipeline_flow(from_day date, to_day date)
-RETURNS TABLE (rep_id text, rep_name text, team text,
-               opening_deals bigint, opening_amount numeric,
-               created_deals bigint, created_amount numeric,
-               reopened_deals bigint, reopened_amount numeric,
-               increased_deals bigint, increased_amount numeric,
-               decreased_deals bigint, decreased_amount numeric,
-               won_deals bigint, won_amount numeric,
-               lost_deals bigint, lost_amount numeric,
-               removed_deals bigint, removed_amount numeric,
-               closing_deals bigint, closing_amount numeric,
-               moved_in_deals bigint, moved_in_amount numeric,
-               moved_out_deals bigint, moved_out_amount numeric,
-               pulled_in_deals bigint, pulled_in_amount numeric,
-               pushed_out_deals bigint, pushed_out_amount numeric)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
+-- The deals at the end of the day before this fiscal quarter began: the
+-- opening of the pipeline_flow dashboard.  deal_state's own query; the
+-- refresh keeps a per-deal copy of it as it does of deal_state
+-- (sales_kpi.deal_state_quarter_open_store).
+DO $$
 BEGIN
-    IF from_day IS NULL OR to_day IS NULL THEN
-        RETURN;
-    END IF;
-    IF NOT isfinite(from_day) OR NOT isfinite(to_day) OR to_day < from_day THEN
-        RAISE EXCEPTION 'pipeline_flow needs finite days with from_day <= to_day'
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = format('from_day is %s and to_day is %s.', from_day, to_day),
-                  HINT = 'Pass the day before the period as from_day (its end is the opening) and the period''s last day as to_day.';
-    END IF;
-    RETURN QUERY EXECUTE format($q$
-        WITH s0 AS (SELECT deal_id, rep_id, coalesce(amount, 0) AS amount, outcome, closed_at, close_date FROM (%1$s) x),
-             s1 AS (SELECT deal_id, rep_id, coalesce(amount, 0) AS amount, outcome, closed_at, close_date FROM (%2$s) x),
-             b AS (SELECT @extschema@.fiscal_period_start($2, 'quarter') AS q_start,
-                          (@extschema@.fiscal_period_start($2, 'quarter') + interval '3 months')::date AS q_end),
+    EXECUTE 'CREATE VIEW sales_kpi.deal_state_quarter_open WITH (security_invoker = true) AS '
+            || sales_kpi.deal_state_query('@extschema@.fiscal_period_start(sales_kpi.as_of(), ''quarter'') - 1');
+    EXECUTE (SELECT string_agg(format('COMMENT ON COLUMN sales_kpi.deal_state_quarter_open.%I IS %L', a.attname,
+                                      col_description(a.attrelid, a.attnum)), '; ')
+             FROM pg_attribute a WHERE a.attrelid = 'sales_kpi.deal_state'::regclass AND a.attnum > 0);
+END
+$$;
+COMMENT ON VIEW sales_kpi.deal_state_quarter_open IS
+    'sales_kpi.deal_state as of the day before the as-of day''s fiscal quarter began (the opening of the pipeline_flow dashboard)';
+
+-- The flow per rep, from the deals at the opening (a relation or a
+-- subquery) and at the closing, between the days from_day and to_day (SQL
+-- expressions of type date).
+CREATE FUNCTION sales_kpi.pipeline_flow_query(opening text, closing text, from_day text, to_day text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $f$
+    SELECT format($q$
+        WITH s0 AS (SELECT x.deal_id, x.rep_id, coalesce(x.amount, 0) AS amount, x.outcome, x.closed_at, x.close_date
+                    FROM %1$s x),
+             s1 AS (SELECT x.deal_id, x.rep_id, coalesce(x.amount, 0) AS amount, x.outcome, x.closed_at, x.close_date
+                    FROM %2$s x),
+             b AS (SELECT @extschema@.fiscal_period_start(%4$s, 'quarter') AS q_start,
+                          (@extschema@.fiscal_period_start(%4$s, 'quarter') + interval '3 months')::date AS q_end),
              d AS MATERIALIZED (
                  SELECT x.*,
                         x.open0 AND x.open1 AND x.r1 <> x.r0 AS moved,
@@ -152,37 +150,80 @@ BEGIN
                         sum(f.pushed_out_deals) AS pushed_out_deals, sum(f.pushed_out_amount) AS pushed_out_amount
                  FROM f GROUP BY f.rep_id
              )
-        SELECT r.rep_id, r.name, r.team,
-               coalesce(p.opening_deals, 0)::bigint, coalesce(p.opening_amount, 0),
-               coalesce(p.created_deals, 0)::bigint, coalesce(p.created_amount, 0),
-               coalesce(p.reopened_deals, 0)::bigint, coalesce(p.reopened_amount, 0),
-               coalesce(p.increased_deals, 0)::bigint, coalesce(p.increased_amount, 0),
-               coalesce(p.decreased_deals, 0)::bigint, coalesce(p.decreased_amount, 0),
-               coalesce(p.won_deals, 0)::bigint, coalesce(p.won_amount, 0),
-               coalesce(p.lost_deals, 0)::bigint, coalesce(p.lost_amount, 0),
-               coalesce(p.removed_deals, 0)::bigint, coalesce(p.removed_amount, 0),
-               coalesce(p.closing_deals, 0)::bigint, coalesce(p.closing_amount, 0),
-               coalesce(p.moved_in_deals, 0)::bigint, coalesce(p.moved_in_amount, 0),
-               coalesce(p.moved_out_deals, 0)::bigint, coalesce(p.moved_out_amount, 0),
-               coalesce(p.pulled_in_deals, 0)::bigint, coalesce(p.pulled_in_amount, 0),
-               coalesce(p.pushed_out_deals, 0)::bigint, coalesce(p.pushed_out_amount, 0)
+        SELECT r.rep_id, r.name AS rep_name, r.team,
+               coalesce(p.opening_deals, 0)::bigint AS opening_deals, coalesce(p.opening_amount, 0) AS opening_amount,
+               coalesce(p.created_deals, 0)::bigint AS created_deals, coalesce(p.created_amount, 0) AS created_amount,
+               coalesce(p.reopened_deals, 0)::bigint AS reopened_deals, coalesce(p.reopened_amount, 0) AS reopened_amount,
+               coalesce(p.increased_deals, 0)::bigint AS increased_deals, coalesce(p.increased_amount, 0) AS increased_amount,
+               coalesce(p.decreased_deals, 0)::bigint AS decreased_deals, coalesce(p.decreased_amount, 0) AS decreased_amount,
+               coalesce(p.won_deals, 0)::bigint AS won_deals, coalesce(p.won_amount, 0) AS won_amount,
+               coalesce(p.lost_deals, 0)::bigint AS lost_deals, coalesce(p.lost_amount, 0) AS lost_amount,
+               coalesce(p.removed_deals, 0)::bigint AS removed_deals, coalesce(p.removed_amount, 0) AS removed_amount,
+               coalesce(p.closing_deals, 0)::bigint AS closing_deals, coalesce(p.closing_amount, 0) AS closing_amount,
+               coalesce(p.moved_in_deals, 0)::bigint AS moved_in_deals, coalesce(p.moved_in_amount, 0) AS moved_in_amount,
+               coalesce(p.moved_out_deals, 0)::bigint AS moved_out_deals, coalesce(p.moved_out_amount, 0) AS moved_out_amount,
+               coalesce(p.pulled_in_deals, 0)::bigint AS pulled_in_deals, coalesce(p.pulled_in_amount, 0) AS pulled_in_amount,
+               coalesce(p.pushed_out_deals, 0)::bigint AS pushed_out_deals, coalesce(p.pushed_out_amount, 0) AS pushed_out_amount
         FROM sales_kpi.reps r
         LEFT JOIN per_rep p ON p.rep_id = r.rep_id
         WHERE p.rep_id IS NOT NULL
-           OR ((r.hired_on IS NULL OR r.hired_on <= $2) AND (r.left_on IS NULL OR r.left_on > $1))
-        ORDER BY r.rep_id $q$,
-        sales_kpi.deal_state_query(1), sales_kpi.deal_state_query(2))
+           OR ((r.hired_on IS NULL OR r.hired_on <= %4$s) AND (r.left_on IS NULL OR r.left_on > %3$s))
+        ORDER BY r.rep_id $q$, opening, closing, from_day, to_day)
+$f$;
+COMMENT ON FUNCTION sales_kpi.pipeline_flow_query(text, text, text, text) IS
+    'The query of the pipeline flow per rep between two sets of deal states (what pipeline_flow() and the pipeline_flow view run)';
+
+CREATE FUNCTION sales_kpi.pipeline_flow(from_day date, to_day date)
+RETURNS TABLE (rep_id text, rep_name text, team text,
+               opening_deals bigint, opening_amount numeric,
+               created_deals bigint, created_amount numeric,
+               reopened_deals bigint, reopened_amount numeric,
+               increased_deals bigint, increased_amount numeric,
+               decreased_deals bigint, decreased_amount numeric,
+               won_deals bigint, won_amount numeric,
+               lost_deals bigint, lost_amount numeric,
+               removed_deals bigint, removed_amount numeric,
+               closing_deals bigint, closing_amount numeric,
+               moved_in_deals bigint, moved_in_amount numeric,
+               moved_out_deals bigint, moved_out_amount numeric,
+               pulled_in_deals bigint, pulled_in_amount numeric,
+               pushed_out_deals bigint, pushed_out_amount numeric)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF from_day IS NULL OR to_day IS NULL THEN
+        RETURN;
+    END IF;
+    IF NOT isfinite(from_day) OR NOT isfinite(to_day) OR to_day < from_day THEN
+        RAISE EXCEPTION 'pipeline_flow needs finite days with from_day <= to_day'
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('from_day is %s and to_day is %s.', from_day, to_day),
+                  HINT = 'Pass the day before the period as from_day (its end is the opening) and the period''s last day as to_day.';
+    END IF;
+    RETURN QUERY EXECUTE sales_kpi.pipeline_flow_query('(' || sales_kpi.deal_state_query('$1::date') || ')',
+                                                      '(' || sales_kpi.deal_state_query('$2::date') || ')',
+                                                      '$1::date', '$2::date')
     USING from_day, to_day;
 END
 $$;
 COMMENT ON FUNCTION sales_kpi.pipeline_flow(date, date) IS
     'Pipeline waterfall per rep from the end of from_day to the end of to_day: opening + created + reopened + increased - decreased - won - lost - removed = closing, exactly; moved_in/moved_out (of created/removed): owner changes; pulled_in/pushed_out: close dates moved into/out of to_day''s fiscal quarter';
 
--- Dashboard: Pipeline flow, this fiscal quarter to date, by rep and team.
+-- Dashboard: Pipeline flow, this fiscal quarter to date, by rep and team:
+-- the flow from sales_kpi.deal_state_quarter_open to sales_kpi.deal_state
+-- (whose stores the twin reads).
+DO $do$
+BEGIN
+    EXECUTE format($v$
 CREATE VIEW sales_kpi.pipeline_flow WITH (security_invoker = true) AS
 WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
-r AS (SELECT p.* FROM f CROSS JOIN LATERAL sales_kpi.pipeline_flow(f.quarter_start - 1, f.as_of) p)
-SELECT 'rep'::text AS level, r.rep_id AS entity_id, r.rep_name AS name, r.team,
+r AS (%s)
+%s $v$,
+        sales_kpi.pipeline_flow_query('sales_kpi.deal_state_quarter_open', 'sales_kpi.deal_state',
+                                      '(SELECT fiscal_now.quarter_start - 1 FROM sales_kpi.fiscal_now)',
+                                      '(SELECT fiscal_now.as_of FROM sales_kpi.fiscal_now)'),
+        $r$SELECT 'rep'::text AS level, r.rep_id AS entity_id, r.rep_name AS name, r.team,
        r.opening_deals, r.opening_amount, r.created_deals, r.created_amount, r.reopened_deals, r.reopened_amount,
        r.increased_deals, r.increased_amount, r.decreased_deals, r.decreased_amount,
        r.won_deals, r.won_amount, r.lost_deals, r.lost_amount, r.removed_deals, r.removed_amount,
@@ -201,7 +242,9 @@ SELECT 'team', coalesce(r.team, '(none)'), coalesce(r.team, '(none)'), r.team,
        sum(r.pushed_out_deals)::bigint, sum(r.pushed_out_amount),
        min(f.quarter_start), min(f.as_of)
 FROM r CROSS JOIN f
-GROUP BY r.team;
+GROUP BY r.team$r$);
+END
+$do$;
 COMMENT ON VIEW sales_kpi.pipeline_flow IS
     'Pipeline flow dashboard: how each rep''s and team''s open pipeline went from the start of this fiscal quarter to the as-of day (sales_kpi.pipeline_flow(date, date))';
 COMMENT ON COLUMN sales_kpi.pipeline_flow.level IS 'rep or team';
