@@ -17,7 +17,7 @@ GRANT SELECT ON sales_kpi.reps, sales_kpi.customers, sales_kpi.products, sales_k
                 sales_kpi.marketing_spend, sales_kpi.market_size, sales_kpi.subscriptions,
                 sales_kpi.kpi_targets,
                 sales_kpi.deal_state, sales_kpi.fiscal_now, sales_kpi.stage_probabilities,
-                sales_kpi.learnt_probabilities_in_use, sales_kpi.league_status, sales_kpi.pipeline,
+                sales_kpi.league_status, sales_kpi.pipeline,
                 sales_kpi.team_activity, sales_kpi.performance, sales_kpi.stage_visits,
                 sales_kpi.stage_visit_totals, sales_kpi.stage_analysis, sales_kpi.leaderboard,
                 sales_kpi.kpi_summary_periods, sales_kpi.kpi_summary, sales_kpi.kpi_values, sales_kpi.kpi_alerts

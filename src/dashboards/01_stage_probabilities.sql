@@ -84,14 +84,22 @@ COMMENT ON COLUMN sales_kpi.stage_probabilities.window_start IS 'First day of th
 COMMENT ON COLUMN sales_kpi.stage_probabilities.as_of IS 'The as-of day';
 
 -- What the weighted pipeline reads: the learnt probabilities when the
--- setting asks for them, else nothing (one-time filter: the history is not
--- read at all).
-CREATE VIEW sales_kpi.learnt_probabilities_in_use WITH (security_invoker = true) AS
-SELECT p.pipeline, @extschema@.stage_normalize(p.stage) AS normalized, p.learnt_probability
-FROM sales_kpi.stage_probabilities p
-WHERE sales_kpi.probability_source() = 'learnt' AND p.learnt_probability IS NOT NULL;
-COMMENT ON VIEW sales_kpi.learnt_probabilities_in_use IS
-    'The learnt stage probabilities when sales_kpi.probability_source is learnt (no rows otherwise): what the weighted pipeline and the forecast join';
-COMMENT ON COLUMN sales_kpi.learnt_probabilities_in_use.pipeline IS 'Pipeline';
-COMMENT ON COLUMN sales_kpi.learnt_probabilities_in_use.normalized IS 'stage_normalize(stage)';
-COMMENT ON COLUMN sales_kpi.learnt_probabilities_in_use.learnt_probability IS 'won / closed deals that were in the stage';
+-- setting asks for them, else nothing.  A function, not a view: the
+-- dashboards that join it are planned without the history behind it (whose
+-- estimated cost alone would make every one of them compile with JIT).
+CREATE FUNCTION sales_kpi.learnt_probabilities_in_use()
+RETURNS TABLE (pipeline text, normalized text, learnt_probability numeric)
+LANGUAGE plpgsql STABLE PARALLEL SAFE ROWS 20
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF sales_kpi.probability_source() = 'learnt' THEN
+        RETURN QUERY
+        SELECT p.pipeline, @extschema@.stage_normalize(p.stage), p.learnt_probability
+        FROM sales_kpi.stage_probabilities p
+        WHERE p.learnt_probability IS NOT NULL;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.learnt_probabilities_in_use() IS
+    'The learnt stage probabilities (pipeline, normalised stage, probability) when sales_kpi.probability_source is learnt, no rows otherwise: what the weighted pipeline and the forecast join';

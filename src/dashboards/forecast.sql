@@ -29,7 +29,7 @@ deals AS (
            CASE WHEN ds.outcome = 'open' THEN ds.close_date ELSE ds.closed_at::date END AS day
     FROM sales_kpi.deal_state ds
     CROSS JOIN f
-    LEFT JOIN sales_kpi.learnt_probabilities_in_use lp
+    LEFT JOIN sales_kpi.learnt_probabilities_in_use() lp
            ON lp.pipeline IS NOT DISTINCT FROM ds.pipeline AND lp.normalized = ds.normalized
     WHERE CASE WHEN ds.outcome = 'open' THEN ds.close_date ELSE ds.closed_at::date END >= f.quarter_start
       AND CASE WHEN ds.outcome = 'open' THEN ds.close_date ELSE ds.closed_at::date END

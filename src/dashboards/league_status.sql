@@ -17,7 +17,7 @@ ds AS MATERIALIZED (
            coalesce(lp.learnt_probability, ds.probability) AS probability, ds.outcome, ds.closed_at,
            ds.as_of
     FROM sales_kpi.deal_state ds CROSS JOIN f
-    LEFT JOIN sales_kpi.learnt_probabilities_in_use lp
+    LEFT JOIN sales_kpi.learnt_probabilities_in_use() lp
            ON lp.pipeline IS NOT DISTINCT FROM ds.pipeline AND lp.normalized = ds.normalized
     WHERE ds.outcome = 'open' OR (ds.outcome = 'won' AND ds.closed_at >= f.year_start)
 ),

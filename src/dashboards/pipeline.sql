@@ -17,7 +17,7 @@ ds AS (
            ds.outcome = 'open' OR ds.closed_at >= (SELECT year_start FROM sales_kpi.fiscal_now) AS in_scope,
            coalesce(lp.learnt_probability, ds.probability) AS weight
     FROM sales_kpi.deal_state ds
-    LEFT JOIN sales_kpi.learnt_probabilities_in_use lp
+    LEFT JOIN sales_kpi.learnt_probabilities_in_use() lp
            ON lp.pipeline IS NOT DISTINCT FROM ds.pipeline AND lp.normalized = ds.normalized
 ),
 per_pipeline AS (
