@@ -326,10 +326,10 @@ RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    -- (a CTE the live view materializes, so as not to compute deal_state
+    -- (a CTE ds the live view materializes, so as not to compute deal_state
     -- twice, is a scan of the store to be read as often as needed)
-    SELECT replace(sales_kpi.view_query(live, array_agg(r.rel), array_agg(r.store)),
-                   ' AS MATERIALIZED (', ' AS NOT MATERIALIZED (')
+    SELECT regexp_replace(sales_kpi.view_query(live, array_agg(r.rel), array_agg(r.store)),
+                          '(\W)ds AS MATERIALIZED \(', '\1ds AS NOT MATERIALIZED (', 'g')
     FROM (VALUES ('sales_kpi.deal_state', 'sales_kpi.deal_state_store'),
                  ('sales_kpi.deal_state_quarter_open', 'sales_kpi.deal_state_quarter_open_store'),
                  ('sales_kpi.stage_visits', 'sales_kpi.stage_visits_store'),

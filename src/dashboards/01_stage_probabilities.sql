@@ -26,34 +26,32 @@ cohort AS (
     FROM sales_kpi.deal_state ds CROSS JOIN f
     WHERE ds.created_at >= f.window_start::timestamptz
 ),
--- the stages each of them was ever in, by the as-of day (its stage visits)
-visited AS (
-    SELECT DISTINCT v.deal_id, v.pipeline, @extschema@.stage_normalize(v.stage) AS normalized, v.stage
+-- the stages each of them was ever in, by the as-of day: its first visit to
+-- each (stages as the catalog names them, else as recorded)
+learnt AS (
+    SELECT v.pipeline, v.stage,
+           count(*) FILTER (WHERE c.outcome <> 'open') AS closed_deals,
+           count(*) FILTER (WHERE c.outcome = 'won') AS won_deals
     FROM sales_kpi.stage_visits v
     JOIN cohort c ON c.deal_id = v.deal_id
-),
-learnt AS (
-    SELECT v.pipeline, v.normalized, min(v.stage) AS stage,
-           count(DISTINCT v.deal_id) FILTER (WHERE c.outcome <> 'open') AS closed_deals,
-           count(DISTINCT v.deal_id) FILTER (WHERE c.outcome = 'won') AS won_deals
-    FROM visited v JOIN cohort c ON c.deal_id = v.deal_id
-    GROUP BY v.pipeline, v.normalized
+    WHERE v.first_visit
+    GROUP BY v.pipeline, v.stage
 ),
 rows_ AS (
     -- every stage deals of the window were in, with its catalog row (the
     -- pipeline's, else the one for every pipeline)
-    SELECT l.pipeline, coalesce(sp.name, sa.name, l.stage) AS stage, coalesce(sp.label, sa.label) AS label,
+    SELECT l.pipeline, l.stage, coalesce(sp.label, sa.label) AS label,
            coalesce(sp.pipeline_order, sa.pipeline_order) AS pipeline_order,
            coalesce(sp.default_probability, sa.default_probability) AS catalog_probability,
-           l.closed_deals, l.won_deals, l.normalized
+           l.closed_deals, l.won_deals
     FROM learnt l
-    LEFT JOIN sales_kpi.stages sp ON sp.pipeline = l.pipeline AND sp.normalized = l.normalized
-    LEFT JOIN sales_kpi.stages sa ON sa.pipeline IS NULL AND sa.normalized = l.normalized
+    LEFT JOIN sales_kpi.stages sp ON sp.pipeline = l.pipeline AND sp.normalized = @extschema@.stage_normalize(l.stage)
+    LEFT JOIN sales_kpi.stages sa ON sa.pipeline IS NULL AND sa.normalized = @extschema@.stage_normalize(l.stage)
     UNION ALL
     -- and every catalog stage none was in
-    SELECT s.pipeline, s.name, s.label, s.pipeline_order, s.default_probability, 0, 0, s.normalized
+    SELECT s.pipeline, s.name, s.label, s.pipeline_order, s.default_probability, 0, 0
     FROM sales_kpi.stages s
-    WHERE NOT EXISTS (SELECT FROM learnt l WHERE l.pipeline IS NOT DISTINCT FROM s.pipeline AND l.normalized = s.normalized)
+    WHERE NOT EXISTS (SELECT FROM learnt l WHERE l.pipeline IS NOT DISTINCT FROM s.pipeline AND l.stage = s.name)
 )
 SELECT r.pipeline,
        r.stage,
@@ -94,10 +92,13 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF sales_kpi.probability_source() = 'learnt' THEN
+        -- (one row per normalised stage: spellings of a stage the catalog
+        -- does not list are pooled)
         RETURN QUERY
-        SELECT p.pipeline, @extschema@.stage_normalize(p.stage), p.learnt_probability
+        SELECT p.pipeline, @extschema@.stage_normalize(p.stage), sum(p.won_deals)::numeric / sum(p.closed_deals)
         FROM sales_kpi.stage_probabilities p
-        WHERE p.learnt_probability IS NOT NULL;
+        WHERE p.closed_deals > 0
+        GROUP BY 1, 2;
     END IF;
 END
 $$;

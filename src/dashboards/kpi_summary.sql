@@ -95,9 +95,7 @@ closed_month AS (
            count(ds.amount) FILTER (WHERE ds.outcome = 'won') AS won_amounts,
            count(*) FILTER (WHERE ds.outcome = 'won') AS deals_won,
            @extschema@.win_rate_summary(ds.won) AS win_rate,
-           @extschema@.deal_size_percentile_summary(ds.amount, 0.5) FILTER (WHERE ds.outcome = 'won') AS median_deal_size,
            @extschema@.sales_cycle_length_summary(ds.created_at, ds.closed_at) FILTER (WHERE ds.outcome = 'won') AS sales_cycle,
-           @extschema@.sales_cycle_percentile_summary(ds.created_at, ds.closed_at, 0.5) FILTER (WHERE ds.outcome = 'won') AS median_sales_cycle,
            @extschema@.acv_summary(ds.amount, ds.contract_term) FILTER (WHERE ds.outcome = 'won') AS acv,
            @extschema@.clv_summary(ds.customer_id, ds.amount, ds.closed_at) FILTER (WHERE ds.outcome = 'won') AS clv
     FROM ds
@@ -111,14 +109,22 @@ closed AS (
            sum(m.deals_won)::bigint AS deals_won,
            @extschema@.win_rate(@extschema@.rollup(m.win_rate)) AS win_rate,
            round(sum(m.revenue) / nullif(sum(m.won_amounts), 0), 2) AS avg_deal_size,
-           round(@extschema@.deal_size_percentile(@extschema@.rollup(m.median_deal_size)), 2) AS median_deal_size,
            round((extract(epoch FROM @extschema@.sales_cycle_length(@extschema@.rollup(m.sales_cycle))) / 86400)::numeric, 2)
                AS avg_sales_cycle_days,
-           round((extract(epoch FROM @extschema@.sales_cycle_percentile(@extschema@.rollup(m.median_sales_cycle))) / 86400)::numeric, 2)
-               AS median_sales_cycle_days,
            round(@extschema@.acv(@extschema@.rollup(m.acv)), 2) AS acv,
            round(@extschema@.clv(@extschema@.rollup(m.clv)), 2) AS clv
     FROM closed_month m CROSS JOIN grains g
+    GROUP BY 1, 2
+),
+-- the medians of each period's won deals, straight from the deals (rolling
+-- up months would carry every value through three summaries)
+medians AS (
+    SELECT g.grain, @extschema@.fiscal_period_start(ds.closed_at, g.grain) AS period_start,
+           round(@extschema@.deal_size_percentile(ds.amount, 0.5), 2) AS median_deal_size,
+           round((extract(epoch FROM @extschema@.sales_cycle_percentile(ds.created_at, ds.closed_at, 0.5)) / 86400)::numeric, 2)
+               AS median_sales_cycle_days
+    FROM ds CROSS JOIN grains g
+    WHERE ds.outcome = 'won'
     GROUP BY 1, 2
 ),
 created AS (
@@ -156,9 +162,9 @@ SELECT p.grain,
        c.win_rate,
        cr.lead_conversion,
        c.avg_deal_size,
-       c.median_deal_size,
+       md.median_deal_size,
        c.avg_sales_cycle_days,
-       c.median_sales_cycle_days,
+       md.median_sales_cycle_days,
        c.acv,
        c.clv,
        round(@extschema@.cac(round(p.spend, 2), coalesce(a.new_customers, 0)), 2) AS cac,
@@ -175,6 +181,7 @@ SELECT p.grain,
        (SELECT as_of FROM f) AS as_of
 FROM p
 LEFT JOIN closed c USING (grain, period_start)
+LEFT JOIN medians md USING (grain, period_start)
 LEFT JOIN created cr USING (grain, period_start)
 LEFT JOIN acquired a USING (grain, period_start)
 LEFT JOIN hired h USING (grain, period_start);

@@ -90,6 +90,8 @@ AS $f$
                             coalesce(s0.close_date >= b.q_start AND s0.close_date < b.q_end, false) AS in_q0,
                             coalesce(s1.close_date >= b.q_start AND s1.close_date < b.q_end, false) AS in_q1
                      FROM s0 FULL JOIN s1 ON s1.deal_id = s0.deal_id CROSS JOIN b) x
+                 -- (a deal closed at both ends, and not since, is in no flow)
+                 WHERE x.open0 OR x.open1 OR x.closed_since
              ),
              -- each flow summed by the rep it belongs to: the owner at
              -- from_day, at to_day, of the closing, of the edit
