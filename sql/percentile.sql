@@ -76,6 +76,19 @@ FROM pct_deals;
 SELECT sales_cycle_percentile(created_at, closed_at, 0.5) AS no_rows, deal_size_percentile(amount, 0.5) AS no_rows
 FROM pct_deals WHERE false;
 
+-- Amounts of every sign, size and scale (the state orders them by their
+-- digits): each percentile equals the reference, which sorts with numeric's
+-- own comparison.
+CREATE TEMP TABLE odd_amounts AS
+SELECT i % 7 AS g,
+       round(((random() - 0.3) * 10 ^ (i % 29 - 8))::numeric, (i % 11)) AS a
+FROM (SELECT setseed(0.31)) s, generate_series(1, 3000) AS i;
+INSERT INTO odd_amounts VALUES (0, 0), (0, 0.000), (1, -0.0001), (1, 99999999999999999999999999.9999), (2, -1e-20);
+SELECT count(*) AS groups_fractions,
+       count(*) FILTER (WHERE x.p IS DISTINCT FROM pg_temp.size_reference(x.amounts, x.f)) AS differing
+FROM (SELECT o.g, f.f, deal_size_percentile(o.a, f.f) AS p, array_agg(o.a) AS amounts
+      FROM odd_amounts o, fractions f GROUP BY o.g, f.f) x;
+
 -- Forced parallel: workers serialize partial states, the leader combines.
 BEGIN;
 SET LOCAL parallel_setup_cost = 0;

@@ -59,6 +59,10 @@ typedef struct PercentileState
 	Size		arena_used;
 	Size		arena_size;
 	Size		arena_live;		/* bytes of the arena still referenced */
+	/* amounts: where the percentile falls for cached_count values */
+	int64		cached_count;	/* 0: nothing cached */
+	int64		cached_first;	/* floor(p) */
+	Numeric		cached_proportion;	/* p - floor(p), NULL when 0 */
 } PercentileState;
 
 #define ARENA_ALIGN(len)	INTALIGN(len)
@@ -75,6 +79,121 @@ slot_numeric(const PercentileState *state, int64 slot)
 }
 
 /*
+ * numeric's on-disk layout (numeric.c), read to compare two values without a
+ * function call per comparison: sorting a million amounts through
+ * numeric_cmp() costs most of the aggregate.  The layout is part of the
+ * on-disk format (pg_upgrade keeps it), so it is the same in every version
+ * the extension builds against.  NaN and infinities never reach a state.
+ */
+#define NUM_SIGN_MASK			0xC000
+#define NUM_NEG					0x4000
+#define NUM_SHORT				0x8000
+#define NUM_SHORT_SIGN_MASK		0x2000
+#define NUM_SHORT_WEIGHT_SIGN	0x0040
+#define NUM_SHORT_WEIGHT_MASK	0x003F
+
+typedef struct NumParts
+{
+	bool		negative;
+	int			weight;			/* of the first base-10000 digit */
+	int			ndigits;
+	const int16 *digits;
+} NumParts;
+
+static inline void
+num_parts(Numeric n, NumParts *p)
+{
+	const char *data = VARDATA(n);
+	uint16		header;
+
+	memcpy(&header, data, sizeof(uint16));
+	if ((header & NUM_SIGN_MASK) == NUM_SHORT)
+	{
+		p->negative = (header & NUM_SHORT_SIGN_MASK) != 0;
+		p->weight = (header & NUM_SHORT_WEIGHT_SIGN) ? (int) (header | ~NUM_SHORT_WEIGHT_MASK)
+			: (int) (header & NUM_SHORT_WEIGHT_MASK);
+		p->digits = (const int16 *) (data + sizeof(uint16));
+		p->ndigits = (VARSIZE(n) - VARHDRSZ - sizeof(uint16)) / sizeof(int16);
+	}
+	else
+	{
+		int16		weight;
+
+		memcpy(&weight, data + sizeof(uint16), sizeof(int16));
+		p->negative = (header & NUM_SIGN_MASK) == NUM_NEG;
+		p->weight = weight;
+		p->digits = (const int16 *) (data + 2 * sizeof(uint16));
+		p->ndigits = (VARSIZE(n) - VARHDRSZ - 2 * sizeof(uint16)) / sizeof(int16);
+	}
+}
+
+/* Compare absolute values, as numeric.c's cmp_abs_common does. */
+static int
+num_cmp_abs(const NumParts *a, const NumParts *b)
+{
+	int			wa = a->weight;
+	int			wb = b->weight;
+	int			i = 0;
+	int			j = 0;
+
+	while (wa > wb && i < a->ndigits)
+	{
+		if (a->digits[i++] != 0)
+			return 1;
+		wa--;
+	}
+	while (wb > wa && j < b->ndigits)
+	{
+		if (b->digits[j++] != 0)
+			return -1;
+		wb--;
+	}
+	if (wa == wb)
+	{
+		while (i < a->ndigits && j < b->ndigits)
+		{
+			int			d = a->digits[i++] - b->digits[j++];
+
+			if (d != 0)
+				return d > 0 ? 1 : -1;
+		}
+	}
+	while (i < a->ndigits)
+		if (a->digits[i++] != 0)
+			return 1;
+	while (j < b->ndigits)
+		if (b->digits[j++] != 0)
+			return -1;
+	return 0;
+}
+
+static int
+num_cmp(Numeric x, Numeric y)
+{
+	NumParts	a;
+	NumParts	b;
+	bool		a_zero;
+	bool		b_zero;
+
+	num_parts(x, &a);
+	num_parts(y, &b);
+	a_zero = (a.ndigits == 0);
+	b_zero = (b.ndigits == 0);
+	if (a_zero || b_zero)
+	{
+		/* zero against a signed value (a zero is never negative) */
+		if (a_zero && b_zero)
+			return 0;
+		if (a_zero)
+			return b.negative ? 1 : -1;
+		return a.negative ? -1 : 1;
+	}
+	if (a.negative != b.negative)
+		return a.negative ? -1 : 1;
+	return a.negative ? -num_cmp_abs(&a, &b) : num_cmp_abs(&a, &b);
+}
+
+/*
  * Total order of amounts: by value, then (equal values written with a
  * different number of decimals) by size and bytes, so that which of two
  * equal values a percentile lands on never depends on the input order.
@@ -82,9 +201,7 @@ slot_numeric(const PercentileState *state, int64 slot)
 static int
 amount_cmp(Numeric a, Numeric b)
 {
-	int			c = DatumGetInt32(DirectFunctionCall2(numeric_cmp,
-													  NumericGetDatum(a),
-													  NumericGetDatum(b)));
+	int			c = num_cmp(a, b);
 
 	if (c != 0)
 		return c;
@@ -636,38 +753,56 @@ cycle_percentile_final(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(cycle_percentile_value(state));
 }
 
-static Datum
-size_percentile_value(PercentileState *state)
+/*
+ * Where the percentile of count values falls: p = fraction * (count - 1) in
+ * exact decimal arithmetic, its floor and fraction.  Kept in the state for
+ * the next call with as many values (a sliding frame's usual case).
+ */
+static void
+size_position(PercentileState *state)
 {
 	Datum		position;
 	Datum		first;
-	int64		first_row;
-	Datum		lo;
-	Datum		hi;
-	Datum		result;
+	MemoryContext old;
 
-	percentile_sort(state);
-
-	/* p = fraction * (n - 1) in exact decimal arithmetic */
+	if (state->cached_count == state->count)
+		return;
 	position = DirectFunctionCall2(numeric_mul,
 								   DirectFunctionCall1(float8_numeric,
 													   Float8GetDatum(state->fraction)),
 								   int64_to_numeric_datum(state->count - 1));
 	first = DirectFunctionCall1(numeric_floor, position);
-	first_row = DatumGetInt64(DirectFunctionCall1(numeric_int8, first));
-	lo = NumericGetDatum(slot_numeric(state, state->slots[first_row]));
-	if (DatumGetBool(DirectFunctionCall2(numeric_eq, position, first)))
-		result = lo;
-	else
+	state->cached_first = DatumGetInt64(DirectFunctionCall1(numeric_int8, first));
+	if (state->cached_proportion != NULL)
+		pfree(state->cached_proportion);
+	state->cached_proportion = NULL;
+	if (!DatumGetBool(DirectFunctionCall2(numeric_eq, position, first)))
 	{
-		hi = NumericGetDatum(slot_numeric(state, state->slots[first_row + 1]));
-		result = DirectFunctionCall2(numeric_add, lo,
-									 DirectFunctionCall2(numeric_mul,
-														 DirectFunctionCall2(numeric_sub, hi, lo),
-														 DirectFunctionCall2(numeric_sub, position, first)));
+		old = MemoryContextSwitchTo(state->context);
+		state->cached_proportion =
+			DatumGetNumericCopy(DirectFunctionCall2(numeric_sub, position, first));
+		MemoryContextSwitchTo(old);
 	}
-	/* a copy: the arena belongs to the state */
-	return datumCopy(result, false, -1);
+	state->cached_count = state->count;
+}
+
+static Datum
+size_percentile_value(PercentileState *state)
+{
+	Datum		lo;
+	Datum		hi;
+
+	percentile_sort(state);
+	size_position(state);
+
+	lo = NumericGetDatum(slot_numeric(state, state->slots[state->cached_first]));
+	if (state->cached_proportion == NULL)
+		return datumCopy(lo, false, -1);	/* the arena belongs to the state */
+	hi = NumericGetDatum(slot_numeric(state, state->slots[state->cached_first + 1]));
+	return DirectFunctionCall2(numeric_add, lo,
+							   DirectFunctionCall2(numeric_mul,
+												   DirectFunctionCall2(numeric_sub, hi, lo),
+												   NumericGetDatum(state->cached_proportion)));
 }
 
 PG_FUNCTION_INFO_V1(size_percentile_final);
