@@ -25,12 +25,27 @@ cells AS (
                                            + extract(month FROM f.as_of) - extract(month FROM k.cohort_month))::integer)
                       AS m(months_since)
 ),
+-- a customer who churned stops being one from the first month that starts
+-- on or after the day it churned: count them by that month, and the
+-- retained of a month are the cohort less those gone by then
+gone AS (
+    SELECT c.cohort_month,
+           ((extract(year FROM c.churned_on) - extract(year FROM c.cohort_month)) * 12
+            + extract(month FROM c.churned_on) - extract(month FROM c.cohort_month))::integer
+             + CASE WHEN extract(day FROM c.churned_on) = 1 THEN 0 ELSE 1 END AS months_since,
+           count(*) AS customers
+    FROM c CROSS JOIN f
+    WHERE c.churned_on <= f.as_of
+    GROUP BY 1, 2
+),
 retained AS (
     SELECT x.cohort_month, x.months_since,
-           count(c.customer_id) FILTER (WHERE x.months_since = 0 OR c.churned_on IS NULL OR c.churned_on > x.month_start)
-             AS retained
-    FROM cells x JOIN c ON c.cohort_month = x.cohort_month
-    GROUP BY 1, 2
+           CASE WHEN x.months_since = 0 THEN k.customers
+                ELSE k.customers - coalesce(sum(g.customers) OVER (PARTITION BY x.cohort_month ORDER BY x.months_since), 0)
+           END AS retained
+    FROM cells x
+    JOIN cohorts k ON k.cohort_month = x.cohort_month
+    LEFT JOIN gone g ON g.cohort_month = x.cohort_month AND g.months_since = x.months_since
 ),
 revenue AS (
     SELECT c.cohort_month, date_trunc('month', ds.closed_at)::date AS month_start, sum(ds.amount) AS revenue

@@ -7,17 +7,20 @@
 
 CREATE VIEW sales_kpi.lost_reasons WITH (security_invoker = true) AS
 WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
+lost_deals AS (
+    SELECT ds.deal_id, ds.rep_id, ds.amount, ds.lost_reason
+    FROM sales_kpi.deal_state ds CROSS JOIN f
+    WHERE ds.outcome = 'lost' AND ds.closed_at >= f.year_start
+),
 lost AS (
-    SELECT ds.deal_id, ds.rep_id, ds.amount, coalesce(nullif(btrim(ds.lost_reason), ''), '(none)') AS reason,
+    SELECT d.deal_id, d.rep_id, d.amount, coalesce(nullif(btrim(d.lost_reason), ''), '(none)') AS reason,
            coalesce(prev.label, '(none)') AS lost_from
-    FROM sales_kpi.deal_state ds
-    CROSS JOIN f
+    FROM lost_deals d
     -- the stage it was in when it last moved to a lost stage
     LEFT JOIN (SELECT DISTINCT ON (v.deal_id) v.deal_id, v.label
                FROM sales_kpi.stage_visits v
-               WHERE v.next_outcome = 'lost'
-               ORDER BY v.deal_id, v.entered_at DESC) prev ON prev.deal_id = ds.deal_id
-    WHERE ds.outcome = 'lost' AND ds.closed_at >= f.year_start
+               WHERE v.next_outcome = 'lost' AND v.deal_id IN (SELECT deal_id FROM lost_deals)
+               ORDER BY v.deal_id, v.entered_at DESC) prev ON prev.deal_id = d.deal_id
 ),
 g AS (
     SELECT CASE WHEN GROUPING(rep_id) = 0 THEN 'rep' WHEN GROUPING(lost_from) = 0 THEN 'stage' ELSE 'reason' END AS level,
