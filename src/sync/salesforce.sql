@@ -426,7 +426,8 @@ BEGIN
     -- management): the rates of each currency the org lists replace the
     -- model's.  Salesforce gives units of the currency per corporate unit;
     -- the model keeps corporate units per unit, 1 / conversion_rate (to
-    -- numeric division's precision, at least 16 significant digits).  Read
+    -- numeric division's precision, at least 16 significant digits, trailing
+    -- zeros dropped: 0.8 gives 1.25).  Read
     -- whole at every sync (a few rows per currency and month).
     IF sales_kpi.sync_has(s, 'dated_conversion_rate', 'iso_code') THEN
         DROP TABLE IF EXISTS pg_temp.sync_rates;
@@ -457,15 +458,22 @@ BEGIN
         qn := sales_kpi.sync_quarantine(src, s, 'dated_conversion_rate',
                                         CASE WHEN sales_kpi.sync_has(s, 'dated_conversion_rate', 'id') THEN 'id' ELSE 'iso_code' END,
                                         'pg_temp.sync_rates');
-        -- a currency with a dirty rate keeps its rates as they were
+        -- a currency with a dirty rate keeps its rates as they were; the
+        -- others become the org's (a rate already there as it is stays)
+        DELETE FROM pg_temp.sync_rates r
+        WHERE r.currency IN (SELECT x.currency FROM pg_temp.sync_rates x WHERE x.rule IS NOT NULL)
+           OR r.currency IS NULL;
         DELETE FROM sales_kpi.exchange_rates x
         WHERE x.currency IN (SELECT r.currency FROM pg_temp.sync_rates r)
-          AND x.currency NOT IN (SELECT r.currency FROM pg_temp.sync_rates r WHERE r.rule IS NOT NULL AND r.currency IS NOT NULL);
+          AND NOT EXISTS (SELECT FROM pg_temp.sync_rates r
+                          WHERE r.currency = x.currency AND daterange(r.start_date, r.next_start_date) = x.valid
+                            AND 1 / r.conversion_rate = x.rate);
         GET DIAGNOSTICS del = ROW_COUNT;
         INSERT INTO sales_kpi.exchange_rates (currency, valid, rate)
-        SELECT r.currency, daterange(r.start_date, r.next_start_date), 1 / r.conversion_rate
+        SELECT r.currency, daterange(r.start_date, r.next_start_date), trim_scale(1 / r.conversion_rate)
         FROM pg_temp.sync_rates r
-        WHERE NOT EXISTS (SELECT FROM pg_temp.sync_rates x WHERE x.currency = r.currency AND x.rule IS NOT NULL);
+        WHERE NOT EXISTS (SELECT FROM sales_kpi.exchange_rates x
+                          WHERE x.currency = r.currency AND x.valid = daterange(r.start_date, r.next_start_date));
         GET DIAGNOSTICS ins = ROW_COUNT;
         RETURN QUERY SELECT 'exchange_rates'::text, ins, 0::bigint, del, qn;
     END IF;

@@ -18,15 +18,19 @@ SELECT 'stage ' || row(pipeline, name, label, pipeline_order, default_probabilit
 FROM sales_kpi.stages
 UNION ALL
 SELECT 'deal ' || row(deal_id, rep_id, customer_id, product_id, pipeline, name, stage, amount, probability,
-                      forecast_category, close_date, created_at, closed_at)::text FROM sales_kpi.deals
+                      forecast_category, close_date, created_at, closed_at, currency, lost_reason)::text
+FROM sales_kpi.deals
 UNION ALL
 SELECT 'version ' || row(deal_id, valid, rep_id, customer_id, product_id, pipeline, name, stage, amount, probability,
-                         forecast_category, close_date, created_at, closed_at, stage_entered_at)::text
+                         forecast_category, close_date, created_at, closed_at, currency, lost_reason,
+                         stage_entered_at)::text
 FROM sales_kpi.deal_history
 UNION ALL
 SELECT 'activity ' || a::text FROM sales_kpi.activities a
 UNION ALL
 SELECT 'lead ' || l::text FROM sales_kpi.leads l WHERE :'crm' = 'salesforce'
+UNION ALL
+SELECT 'rate ' || x::text FROM sales_kpi.exchange_rates x WHERE :'crm' = 'salesforce'
 UNION ALL
 SELECT 'quarantine ' || row(source, source_table, source_key, rule)::text FROM sales_kpi.quarantine
 UNION ALL

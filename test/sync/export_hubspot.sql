@@ -48,7 +48,7 @@ FROM sales_kpi.customers c;
 -- deleted.
 CREATE TEMP TABLE versions ON COMMIT DROP AS
 SELECT v.deal_id, lower(v.valid) AS since, upper(v.valid) AS until, v.rep_id, v.customer_id, v.pipeline, v.name,
-       v.stage, v.amount, v.forecast_category, v.close_date, v.created_at,
+       v.stage, v.amount, v.forecast_category, v.close_date, v.created_at, v.currency, v.lost_reason,
        row_number() OVER (PARTITION BY v.deal_id ORDER BY lower(v.valid)) AS n
 FROM sales_kpi.deal_versions v;
 CREATE TEMP TABLE last_versions ON COMMIT DROP AS
@@ -56,10 +56,11 @@ SELECT DISTINCT ON (deal_id) * FROM versions ORDER BY deal_id, since DESC;
 
 INSERT INTO :"schema".deal (deal_id, is_deleted, deal_pipeline_id, deal_pipeline_stage_id, owner_id, portal_id,
                             property_dealname, property_amount, property_closedate, property_createdate,
-                            property_hs_forecast_category, _fivetran_synced)
+                            property_hs_forecast_category, _fivetran_synced, property_deal_currency_code,
+                            property_closed_lost_reason)
 SELECT v.deal_id::bigint, v.until IS NOT NULL, v.pipeline, v.stage, v.rep_id::bigint, 4700000, v.name, v.amount,
        v.close_date::timestamp AT TIME ZONE 'UTC', v.created_at, pg_temp.hs_forecast(v.forecast_category),
-       coalesce(v.until, :'synced')
+       coalesce(v.until, :'synced'), v.currency, v.lost_reason
 FROM last_versions v;
 
 INSERT INTO :"schema".deal_company (deal_id, company_id, type_id, category, _fivetran_synced)
@@ -73,7 +74,8 @@ SELECT v.deal_id::bigint, v.since, :'synced', 'CRM_UI', p.name, p.value
 FROM (SELECT v.*, lag(v.stage) OVER w AS p_stage, lag(v.pipeline) OVER w AS p_pipeline,
              lag(v.amount) OVER w AS p_amount, lag(v.close_date) OVER w AS p_close_date,
              lag(v.rep_id) OVER w AS p_rep_id, lag(v.name) OVER w AS p_name,
-             lag(v.forecast_category) OVER w AS p_forecast_category
+             lag(v.forecast_category) OVER w AS p_forecast_category,
+             lag(v.currency) OVER w AS p_currency, lag(v.lost_reason) OVER w AS p_lost_reason
       FROM versions v WINDOW w AS (PARTITION BY v.deal_id ORDER BY v.since)) v
 CROSS JOIN LATERAL (VALUES
     ('dealstage', v.stage, v.p_stage),
@@ -83,7 +85,9 @@ CROSS JOIN LATERAL (VALUES
                   pg_temp.hs_millis(v.p_close_date::timestamp AT TIME ZONE 'UTC')),
     ('hubspot_owner_id', v.rep_id, v.p_rep_id),
     ('dealname', v.name, v.p_name),
-    ('hs_forecast_category', pg_temp.hs_forecast(v.forecast_category), pg_temp.hs_forecast(v.p_forecast_category)))
+    ('hs_forecast_category', pg_temp.hs_forecast(v.forecast_category), pg_temp.hs_forecast(v.p_forecast_category)),
+    ('deal_currency_code', v.currency, v.p_currency),
+    ('closed_lost_reason', v.lost_reason, v.p_lost_reason))
     AS p(name, value, previous)
 WHERE (v.n = 1 AND p.value IS NOT NULL) OR (v.n > 1 AND p.value IS DISTINCT FROM p.previous);
 

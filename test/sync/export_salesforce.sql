@@ -55,11 +55,11 @@ FROM sales_kpi.stages s WHERE s.pipeline IS NULL;
 CREATE TEMP TABLE versions ON COMMIT DROP AS
 SELECT v.deal_id, lower(v.valid) AS since, upper(v.valid) AS until, v.rep_id, v.customer_id, v.name, v.stage,
        v.amount, v.probability, v.forecast_category, v.close_date, v.created_at,
-       stage_outcome(v.pipeline, v.stage) AS outcome, false AS is_deleted
+       stage_outcome(v.pipeline, v.stage) AS outcome, false AS is_deleted, v.currency, v.lost_reason
 FROM sales_kpi.deal_versions v;
 INSERT INTO versions
 SELECT DISTINCT ON (v.deal_id) v.deal_id, v.until, NULL, v.rep_id, v.customer_id, v.name, v.stage, v.amount,
-       v.probability, v.forecast_category, v.close_date, v.created_at, v.outcome, true
+       v.probability, v.forecast_category, v.close_date, v.created_at, v.outcome, true, v.currency, v.lost_reason
 FROM versions v
 WHERE NOT EXISTS (SELECT FROM versions w WHERE w.deal_id = v.deal_id AND w.until IS NULL)
 ORDER BY v.deal_id, v.since DESC;
@@ -67,23 +67,32 @@ ORDER BY v.deal_id, v.since DESC;
 INSERT INTO :"schema".opportunity_history (id, _fivetran_start, _fivetran_end, _fivetran_active, _fivetran_synced,
                                            owner_id, account_id, name, stage_name, amount, probability,
                                            forecast_category, forecast_category_name, close_date, created_date,
-                                           is_closed, is_won, is_deleted, type)
+                                           is_closed, is_won, is_deleted, type, currency_iso_code, loss_reason)
 SELECT v.deal_id, v.since,
        coalesce(lead(v.since) OVER w - interval '1 millisecond', timestamptz '9999-12-31 23:59:59+00'),
        lead(v.since) OVER w IS NULL, :'synced', v.rep_id, v.customer_id, v.name, v.stage, v.amount,
        v.probability * 100, pg_temp.sf_forecast(v.forecast_category), initcap(replace(v.forecast_category, '_', ' ')),
-       v.close_date, v.created_at, v.outcome <> 'open', v.outcome = 'won', v.is_deleted, 'New Business'
+       v.close_date, v.created_at, v.outcome <> 'open', v.outcome = 'won', v.is_deleted, 'New Business',
+       v.currency, v.lost_reason
 FROM versions v
 WINDOW w AS (PARTITION BY v.deal_id ORDER BY v.since);
 
 -- The opportunities as they are now (a deleted one, as it was deleted).
 INSERT INTO :"schema".opportunity (id, _fivetran_synced, _fivetran_active, owner_id, account_id, name, stage_name,
                                    amount, probability, forecast_category, forecast_category_name, close_date,
-                                   created_date, is_closed, is_won, is_deleted, type)
+                                   created_date, is_closed, is_won, is_deleted, type, currency_iso_code, loss_reason)
 SELECT h.id, :'synced', true, h.owner_id, h.account_id, h.name, h.stage_name, h.amount, h.probability,
        h.forecast_category, h.forecast_category_name, h.close_date, h.created_date, h.is_closed, h.is_won,
-       h.is_deleted, h.type
+       h.is_deleted, h.type, h.currency_iso_code, h.loss_reason
 FROM :"schema".opportunity_history h WHERE h._fivetran_active;
+
+-- The org's dated rates, as Salesforce keeps them: units of the currency per
+-- corporate unit.  (Deals in the corporate currency carry none here.)
+INSERT INTO :"schema".dated_conversion_rate (id, iso_code, start_date, next_start_date, conversion_rate,
+                                             _fivetran_synced, _fivetran_deleted)
+SELECT '04w' || lpad(row_number() OVER (ORDER BY x.currency, lower(x.valid))::text, 15, '0'), x.currency,
+       lower(x.valid), upper(x.valid), 1 / x.rate, :'synced', false
+FROM sales_kpi.exchange_rates x;
 
 INSERT INTO :"schema".opportunity_line_item (id, opportunity_id, product_2_id, name, quantity, unit_price,
                                              total_price, created_date, is_deleted, _fivetran_synced, _fivetran_active)

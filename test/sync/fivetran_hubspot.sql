@@ -46,7 +46,9 @@ CREATE TABLE :"schema".deal (
     -- standard columns the fixture leaves out
     _fivetran_synced timestamp with time zone,
     property_hs_forecast_category text,
-    property_hs_forecast_probability numeric
+    property_hs_forecast_probability numeric,
+    property_deal_currency_code text,
+    property_closed_lost_reason text
 );
 
 CREATE TABLE :"schema".deal_pipeline (

@@ -1079,3 +1079,17 @@ CREATE TABLE :"schema".opportunity_stage (
     sort_order integer,
     system_modstamp timestamp with time zone
 );
+
+-- A multi-currency org: each opportunity's currency and loss reason, and
+-- the dated exchange rates of advanced currency management.
+ALTER TABLE :"schema".opportunity ADD COLUMN currency_iso_code text, ADD COLUMN loss_reason text;
+ALTER TABLE :"schema".opportunity_history ADD COLUMN currency_iso_code text, ADD COLUMN loss_reason text;
+CREATE TABLE :"schema".dated_conversion_rate (
+    id text,
+    iso_code text,
+    start_date date,
+    next_start_date date,
+    conversion_rate numeric,
+    _fivetran_synced timestamp with time zone,
+    _fivetran_deleted boolean
+);

@@ -66,13 +66,16 @@ FROM changed c WHERE h.id = c.id AND h._fivetran_active;
 INSERT INTO :"schema".opportunity_history (id, _fivetran_start, _fivetran_end, _fivetran_active, _fivetran_synced,
                                            owner_id, account_id, name, stage_name, amount, probability,
                                            forecast_category, forecast_category_name, close_date, created_date,
-                                           is_closed, is_won, is_deleted, type)
+                                           is_closed, is_won, is_deleted, type, currency_iso_code, loss_reason)
 SELECT o.id, c.at, timestamptz '9999-12-31 23:59:59+00', true, :'synced', c.owner_id, o.account_id, o.name,
        c.stage_name, c.amount, o.probability,
        CASE WHEN c.stage_name <> o.stage_name THEN
             CASE WHEN s.is_won THEN 'Closed' WHEN s.is_closed THEN 'Omitted' ELSE 'Pipeline' END
             ELSE o.forecast_category END,
-       o.forecast_category_name, c.close_date, o.created_date, s.is_closed, s.is_won, c.change = 'delete', o.type
+       o.forecast_category_name, c.close_date, o.created_date, s.is_closed, s.is_won, c.change = 'delete', o.type,
+       o.currency_iso_code,
+       -- a deal lost now gives a reason; a reopened one has none
+       CASE WHEN s.is_closed AND NOT s.is_won THEN coalesce(o.loss_reason, 'No decision') END
 FROM changed c JOIN :"schema".opportunity o ON o.id = c.id JOIN stages s ON s.stage = c.stage_name;
 INSERT INTO :"schema".opportunity_history (id, _fivetran_start, _fivetran_end, _fivetran_active, _fivetran_synced,
                                            owner_id, account_id, name, stage_name, amount, close_date, created_date,
@@ -86,7 +89,7 @@ FROM added a, (SELECT stage FROM stages WHERE NOT is_closed ORDER BY sort_order 
 UPDATE :"schema".opportunity o
 SET owner_id = h.owner_id, stage_name = h.stage_name, amount = h.amount, close_date = h.close_date,
     forecast_category = h.forecast_category, is_closed = h.is_closed, is_won = h.is_won, is_deleted = h.is_deleted,
-    _fivetran_synced = :'synced'
+    currency_iso_code = h.currency_iso_code, loss_reason = h.loss_reason, _fivetran_synced = :'synced'
 FROM :"schema".opportunity_history h
 WHERE h.id = o.id AND h._fivetran_active AND o.id IN (SELECT id FROM changed);
 INSERT INTO :"schema".opportunity (id, _fivetran_synced, _fivetran_active, owner_id, account_id, name, stage_name,
