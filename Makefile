@@ -12,13 +12,13 @@ MODULE_big  = sales_kpi
 OBJS        = src/module.o src/errors.o src/callsite.o src/codec.o src/exact_sum.o \
               src/stage_catalog.o src/rates.o src/duration.o src/clv.o src/clv_text.o src/acv.o \
               src/velocity.o src/retention.o src/window.o src/scalar.o src/fiscal.o \
-              src/percentile.o src/summary.o
+              src/percentile.o src/summary.o src/bgnbd.o
 
 # The install script, assembled from one .sql per C family (order matters:
 # the preamble creates the schema the others use).
 SQL_PARTS   = src/sales_kpi.sql src/stage_catalog.sql src/rates.sql src/duration.sql \
               src/clv.sql src/acv.sql src/velocity.sql src/retention.sql src/percentile.sql src/summary.sql src/window.sql \
-              src/scalar.sql src/fiscal.sql \
+              src/scalar.sql src/fiscal.sql src/bgnbd.sql \
               src/model.sql src/currency.sql src/history.sql $(addprefix src/dashboards/,$(DASHBOARDS)) src/incremental.sql src/refresh.sql \
               $(addprefix src/sync/,$(SYNCS))
 # Connector syncs: what they share, then one file per source.
@@ -31,7 +31,7 @@ DATA_built  = sales_kpi--$(EXTVERSION).sql
 REGRESS     = stage_outcome win_rate conversion_rate time_in_pipeline \
               sales_cycle_length ramp_time clv acv pipeline_velocity retention \
               window_functions scalars fiscal settings errors differential parallel combine \
-              history sync summary percentile currency pipeline_flow forecast \
+              history sync summary percentile currency pipeline_flow forecast bgnbd \
               dashboards dashboard_security incremental
 REGRESS_OPTS = --inputdir=. --load-extension=sales_kpi
 # Isolation tests (specs/*.spec): behaviour across concurrent sessions.

@@ -1,0 +1,89 @@
+-- Predicted customer lifetime value: the BG/NBD model of repeat purchases
+-- and the Gamma-Gamma model of spend (their parameters, expected purchases,
+-- purchase probabilities, P(alive), expected spend).  C in src/bgnbd.c.
+
+CREATE TYPE sales_kpi.bgnbd_params AS (r float8, alpha float8, a float8, b float8,
+                                       log_likelihood float8, customers bigint);
+COMMENT ON TYPE sales_kpi.bgnbd_params IS
+    'BG/NBD parameters: purchase rates ~ Gamma(r, alpha), drop-out probabilities ~ Beta(a, b); with the fit''s log-likelihood and customers (NULL when built by hand)';
+CREATE TYPE sales_kpi.gamma_gamma_params AS (p float8, q float8, v float8, log_likelihood float8, customers bigint);
+COMMENT ON TYPE sales_kpi.gamma_gamma_params IS
+    'Gamma-Gamma spend parameters p, q, v; with the fit''s log-likelihood and customers (NULL when built by hand)';
+
+CREATE FUNCTION @extschema@.bgnbd_params(r float8, alpha float8, a float8, b float8)
+RETURNS sales_kpi.bgnbd_params
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    -- (checked where used, with the error naming the parameter)
+    SELECT ROW(r, alpha, a, b, NULL, NULL)::sales_kpi.bgnbd_params
+$$;
+COMMENT ON FUNCTION @extschema@.bgnbd_params(float8, float8, float8, float8) IS
+    'BG/NBD parameters given by hand (e.g. published ones)';
+CREATE FUNCTION @extschema@.gamma_gamma_params(p float8, q float8, v float8)
+RETURNS sales_kpi.gamma_gamma_params
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT ROW(p, q, v, NULL, NULL)::sales_kpi.gamma_gamma_params
+$$;
+COMMENT ON FUNCTION @extschema@.gamma_gamma_params(float8, float8, float8) IS
+    'Gamma-Gamma parameters given by hand (e.g. published ones)';
+
+-- The closed forms, over the parameters' fields.
+CREATE FUNCTION sales_kpi.bgnbd_expected_purchases_new(r float8, alpha float8, a float8, b float8, t float8)
+    RETURNS float8 AS 'MODULE_PATHNAME', 'bgnbd_expected_purchases_new' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.bgnbd_expected_purchases_new(float8, float8, float8, float8, float8) IS
+    'E[X(t)] of the BG/NBD model for a new customer';
+CREATE FUNCTION sales_kpi.bgnbd_expected_purchases_customer(r float8, alpha float8, a float8, b float8, t float8,
+                                                           x float8, tx float8, age float8)
+    RETURNS float8 AS 'MODULE_PATHNAME', 'bgnbd_expected_purchases_customer' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.bgnbd_expected_purchases_customer(float8, float8, float8, float8, float8, float8, float8, float8) IS
+    'E[X(t) | x, t_x, T] of the BG/NBD model';
+CREATE FUNCTION sales_kpi.bgnbd_probability(r float8, alpha float8, a float8, b float8, t float8, n integer)
+    RETURNS float8 AS 'MODULE_PATHNAME', 'bgnbd_probability' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.bgnbd_probability(float8, float8, float8, float8, float8, integer) IS
+    'P(X(t) = n) of the BG/NBD model for a new customer';
+CREATE FUNCTION sales_kpi.bgnbd_p_alive(r float8, alpha float8, a float8, b float8, x float8, tx float8, age float8)
+    RETURNS float8 AS 'MODULE_PATHNAME', 'bgnbd_p_alive' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.bgnbd_p_alive(float8, float8, float8, float8, float8, float8, float8) IS
+    'P(alive | x, t_x, T) of the BG/NBD model';
+CREATE FUNCTION sales_kpi.gamma_gamma_spend(p float8, q float8, v float8, x float8, mean_spend float8)
+    RETURNS float8 AS 'MODULE_PATHNAME', 'gamma_gamma_spend' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.gamma_gamma_spend(float8, float8, float8, float8, float8) IS
+    'E[spend | x, mean spend] of the Gamma-Gamma model';
+
+-- The user-facing forms, over the parameter types.
+CREATE FUNCTION @extschema@.bgnbd_expected_purchases(params sales_kpi.bgnbd_params, t float8)
+RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT sales_kpi.bgnbd_expected_purchases_new((params).r, (params).alpha, (params).a, (params).b, t) $$;
+COMMENT ON FUNCTION @extschema@.bgnbd_expected_purchases(sales_kpi.bgnbd_params, float8) IS
+    'Expected purchases of a new customer in t time units, E[X(t)]';
+CREATE FUNCTION @extschema@.bgnbd_expected_purchases(params sales_kpi.bgnbd_params, t float8,
+                                                     frequency float8, recency float8, age float8)
+RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT sales_kpi.bgnbd_expected_purchases_customer((params).r, (params).alpha, (params).a, (params).b, t,
+                                                         frequency, recency, age) $$;
+COMMENT ON FUNCTION @extschema@.bgnbd_expected_purchases(sales_kpi.bgnbd_params, float8, float8, float8, float8) IS
+    'Expected purchases in the next t time units of a customer with frequency repeat purchases, the last at recency, observed for age: E[X(t) | x, t_x, T]';
+CREATE FUNCTION @extschema@.bgnbd_purchase_probability(params sales_kpi.bgnbd_params, t float8, n integer)
+RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT sales_kpi.bgnbd_probability((params).r, (params).alpha, (params).a, (params).b, t, n) $$;
+COMMENT ON FUNCTION @extschema@.bgnbd_purchase_probability(sales_kpi.bgnbd_params, float8, integer) IS
+    'Probability that a new customer makes exactly n purchases in t time units, P(X(t) = n)';
+CREATE FUNCTION @extschema@.bgnbd_p_alive(params sales_kpi.bgnbd_params, frequency float8, recency float8, age float8)
+RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT sales_kpi.bgnbd_p_alive((params).r, (params).alpha, (params).a, (params).b, frequency, recency, age) $$;
+COMMENT ON FUNCTION @extschema@.bgnbd_p_alive(sales_kpi.bgnbd_params, float8, float8, float8) IS
+    'Probability that a customer with frequency repeat purchases, the last at recency, observed for age, is still active';
+CREATE FUNCTION @extschema@.gamma_gamma_expected_spend(params sales_kpi.gamma_gamma_params, frequency float8,
+                                                       mean_spend numeric)
+RETURNS numeric LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT sales_kpi.gamma_gamma_spend((params).p, (params).q, (params).v, frequency, mean_spend::float8)::numeric $$;
+COMMENT ON FUNCTION @extschema@.gamma_gamma_expected_spend(sales_kpi.gamma_gamma_params, float8, numeric) IS
+    'Expected mean spend of a customer with frequency repeat purchases of mean_spend on average';
