@@ -65,8 +65,8 @@ check_horizon(double t)
  * A customer (x, t_x, T): x >= 0 repeat purchases, 0 <= t_x <= T, T > 0,
  * t_x = 0 when x = 0.
  */
-static void
-check_customer(double x, double tx, double T)
+void
+bgnbd_check_customer(double x, double tx, double T)
 {
 	const char *problem = NULL;
 
@@ -212,7 +212,7 @@ bgnbd_expected_purchases_customer(PG_FUNCTION_ARGS)
 
 	check_bgnbd(r, alpha, a, b);
 	check_horizon(t);
-	check_customer(x, tx, T);
+	bgnbd_check_customer(x, tx, T);
 	check_a_not_one(a);
 	PG_RETURN_FLOAT8(bgnbd_expected_conditional(r, alpha, a, b, t, x, tx, T));
 }
@@ -280,7 +280,7 @@ bgnbd_p_alive(PG_FUNCTION_ARGS)
 	double		T = PG_GETARG_FLOAT8(6);
 
 	check_bgnbd(r, alpha, a, b);
-	check_customer(x, tx, T);
+	bgnbd_check_customer(x, tx, T);
 	PG_RETURN_FLOAT8(1 / (1 + bgnbd_dropout_odds(r, alpha, a, b, x, tx, T)));
 }
 

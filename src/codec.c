@@ -54,6 +54,8 @@ state_kind_name(StateKind kind)
 			return "sales cycle percentile";
 		case STATE_PERCENTILE_AMOUNT:
 			return "deal size percentile";
+		case STATE_BGNBD_FIT:
+			return "BG/NBD fit";
 	}
 	return "aggregate";
 }

@@ -250,7 +250,8 @@ typedef enum StateKind
 	STATE_ACV = 6,
 	STATE_CLV_TEXT = 7,
 	STATE_PERCENTILE_DURATION = 8,
-	STATE_PERCENTILE_AMOUNT = 9
+	STATE_PERCENTILE_AMOUNT = 9,
+	STATE_BGNBD_FIT = 10
 } StateKind;
 
 typedef struct StateReader
@@ -303,5 +304,8 @@ extern Datum int64_to_numeric_datum(int64 v);
 extern Datum int128_to_numeric_datum(int128 v);
 extern Datum money_result(Datum num);
 extern Datum numeric_div_round(Datum num, Datum den, int scale);
+
+/* The checks of a BG/NBD customer (x, t_x, T) (bgnbd.c). */
+extern void bgnbd_check_customer(double x, double tx, double T);
 
 #endif							/* SALES_KPI_H */

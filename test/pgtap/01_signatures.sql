@@ -143,9 +143,10 @@ SELECT results_eq($$
     AND NOT EXISTS (SELECT FROM pg_proc p WHERE p.oid = a.aggfnoid
                     AND (p.proname = 'rollup' OR p.proname LIKE '%\_summary\_value'))
   ORDER BY 1 $$,
-  $$ VALUES ('clv(bigint,numeric,timestamp with time zone)'), ('clv(text,numeric,timestamp with time zone)'),
+  $$ VALUES ('bgnbd_fit(integer,double precision,double precision)'),
+            ('clv(bigint,numeric,timestamp with time zone)'), ('clv(text,numeric,timestamp with time zone)'),
             ('clv_summary(bigint,numeric,timestamp with time zone)'), ('clv_summary(text,numeric,timestamp with time zone)') $$,
-  'every aggregate but clv and clv_summary (whose min/max state cannot be un-added) and those over summaries has an inverse for sliding frames');
+  'every aggregate but clv and clv_summary (whose min/max state cannot be un-added), bgnbd_fit (a model fit, not a running figure) and those over summaries has an inverse for sliding frames');
 
 -- Currencies and the pipeline flow.
 SELECT function_returns('sales_kpi', 'convert_amount', ARRAY['numeric', 'text', 'date'], 'numeric',
