@@ -89,19 +89,19 @@ COMMENT ON FUNCTION @extschema@.gamma_gamma_expected_spend(sales_kpi.gamma_gamma
     'Expected mean spend of a customer with frequency repeat purchases of mean_spend on average';
 
 -- bgnbd_fit(frequency, recency, age): maximum likelihood over the customers
--- (C in src/bgnbd_fit.c).  NULL with fewer customers than parameters.
+-- (C in src/model_fit.c).  NULL with fewer customers than parameters.
 CREATE FUNCTION sales_kpi.bgnbd_fit_trans(internal, integer, float8, float8) RETURNS internal
     AS 'MODULE_PATHNAME', 'bgnbd_fit_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION sales_kpi.bgnbd_fit_trans(internal, integer, float8, float8) IS
     'Transition of bgnbd_fit(): keeps the customer''s (frequency, recency, age)';
-CREATE FUNCTION sales_kpi.bgnbd_fit_combine(internal, internal) RETURNS internal
-    AS 'MODULE_PATHNAME', 'bgnbd_fit_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION sales_kpi.bgnbd_fit_combine(internal, internal) IS
-    'Combines two bgnbd_fit() states (their customers)';
-CREATE FUNCTION sales_kpi.bgnbd_fit_serialize(internal) RETURNS bytea
-    AS 'MODULE_PATHNAME', 'bgnbd_fit_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION sales_kpi.bgnbd_fit_serialize(internal) IS
-    'Serializes a bgnbd_fit() state: the distinct customers and their counts, in order';
+CREATE FUNCTION sales_kpi.model_fit_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'model_fit_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.model_fit_combine(internal, internal) IS
+    'Combines two bgnbd_fit() or gamma_gamma_fit() states (their customers)';
+CREATE FUNCTION sales_kpi.model_fit_serialize(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'model_fit_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.model_fit_serialize(internal) IS
+    'Serializes a bgnbd_fit() or gamma_gamma_fit() state: the distinct customers and their counts, in order';
 CREATE FUNCTION sales_kpi.bgnbd_fit_deserialize(bytea, internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'bgnbd_fit_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION sales_kpi.bgnbd_fit_deserialize(bytea, internal) IS
@@ -113,10 +113,35 @@ COMMENT ON FUNCTION sales_kpi.bgnbd_fit_final(internal) IS
 CREATE AGGREGATE @extschema@.bgnbd_fit(frequency integer, recency float8, age float8) (
     SFUNC = sales_kpi.bgnbd_fit_trans, STYPE = internal, SSPACE = 65536,
     FINALFUNC = sales_kpi.bgnbd_fit_final,
-    COMBINEFUNC = sales_kpi.bgnbd_fit_combine,
-    SERIALFUNC = sales_kpi.bgnbd_fit_serialize,
+    COMBINEFUNC = sales_kpi.model_fit_combine,
+    SERIALFUNC = sales_kpi.model_fit_serialize,
     DESERIALFUNC = sales_kpi.bgnbd_fit_deserialize,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.bgnbd_fit(integer, float8, float8) IS
     'Maximum-likelihood BG/NBD parameters over customers (frequency, recency, age in one time unit); NULL with fewer than 4 customers; identical serial and parallel';
+
+-- gamma_gamma_fit(frequency, mean_spend): maximum likelihood over the repeat
+-- buyers (frequency > 0; the others are skipped).  NULL with fewer than 3.
+CREATE FUNCTION sales_kpi.gamma_gamma_fit_trans(internal, integer, numeric) RETURNS internal
+    AS 'MODULE_PATHNAME', 'gamma_gamma_fit_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.gamma_gamma_fit_trans(internal, integer, numeric) IS
+    'Transition of gamma_gamma_fit(): keeps a repeat buyer''s (frequency, mean spend)';
+CREATE FUNCTION sales_kpi.gamma_gamma_fit_deserialize(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'gamma_gamma_fit_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.gamma_gamma_fit_deserialize(bytea, internal) IS
+    'Deserializes a gamma_gamma_fit() state';
+CREATE FUNCTION sales_kpi.gamma_gamma_fit_final(internal) RETURNS sales_kpi.gamma_gamma_params
+    AS 'MODULE_PATHNAME', 'gamma_gamma_fit_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.gamma_gamma_fit_final(internal) IS
+    'The maximum-likelihood Gamma-Gamma parameters of the repeat buyers (Nelder-Mead over their logs)';
+CREATE AGGREGATE @extschema@.gamma_gamma_fit(frequency integer, mean_spend numeric) (
+    SFUNC = sales_kpi.gamma_gamma_fit_trans, STYPE = internal, SSPACE = 65536,
+    FINALFUNC = sales_kpi.gamma_gamma_fit_final,
+    COMBINEFUNC = sales_kpi.model_fit_combine,
+    SERIALFUNC = sales_kpi.model_fit_serialize,
+    DESERIALFUNC = sales_kpi.gamma_gamma_fit_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.gamma_gamma_fit(integer, numeric) IS
+    'Maximum-likelihood Gamma-Gamma spend parameters over the repeat buyers (frequency > 0); NULL with fewer than 3; identical serial and parallel';

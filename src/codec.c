@@ -56,6 +56,8 @@ state_kind_name(StateKind kind)
 			return "deal size percentile";
 		case STATE_BGNBD_FIT:
 			return "BG/NBD fit";
+		case STATE_GAMMA_GAMMA_FIT:
+			return "Gamma-Gamma fit";
 	}
 	return "aggregate";
 }

@@ -251,7 +251,8 @@ typedef enum StateKind
 	STATE_CLV_TEXT = 7,
 	STATE_PERCENTILE_DURATION = 8,
 	STATE_PERCENTILE_AMOUNT = 9,
-	STATE_BGNBD_FIT = 10
+	STATE_BGNBD_FIT = 10,
+	STATE_GAMMA_GAMMA_FIT = 11
 } StateKind;
 
 typedef struct StateReader

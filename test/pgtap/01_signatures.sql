@@ -145,8 +145,9 @@ SELECT results_eq($$
   ORDER BY 1 $$,
   $$ VALUES ('bgnbd_fit(integer,double precision,double precision)'),
             ('clv(bigint,numeric,timestamp with time zone)'), ('clv(text,numeric,timestamp with time zone)'),
-            ('clv_summary(bigint,numeric,timestamp with time zone)'), ('clv_summary(text,numeric,timestamp with time zone)') $$,
-  'every aggregate but clv and clv_summary (whose min/max state cannot be un-added), bgnbd_fit (a model fit, not a running figure) and those over summaries has an inverse for sliding frames');
+            ('clv_summary(bigint,numeric,timestamp with time zone)'), ('clv_summary(text,numeric,timestamp with time zone)'),
+            ('gamma_gamma_fit(integer,numeric)') $$,
+  'every aggregate but clv and clv_summary (whose min/max state cannot be un-added), the model fits (not running figures) and those over summaries has an inverse for sliding frames');
 
 -- Currencies and the pipeline flow.
 SELECT function_returns('sales_kpi', 'convert_amount', ARRAY['numeric', 'text', 'date'], 'numeric',
