@@ -158,3 +158,60 @@ SELECT bgnbd_fit(x, tx, age) FROM (VALUES (1, 12.0, 10.0)) AS v(x, tx, age);
 SELECT bgnbd_fit(x, tx, age) FROM (VALUES (1, 1.0, 'Infinity'::float8)) AS v(x, tx, age);
 \set VERBOSITY default
 DROP TABLE bgnbd_sim;
+
+-- customer_rfm: periods of a day counted back from the end (2024-01-31
+-- 00:00: the last period is January 30, as lifetimes' observation end
+-- 2024-01-30).  Purchases on January 1 (two: one purchase of 30), 11 and
+-- 25, and one after the end (not counted): frequency 2, recency 24 (January
+-- 1 to 25), age 29 (to January 30), mean spend of the repeats (15 + 45) / 2
+-- = 30.  In weeks back from the end, the same days fall 4, 2 and 0 weeks
+-- back: frequency 2, recency 4, age 4.
+SELECT (customer_rfm(at, amount, timestamptz '2024-01-31 00:00+00', '1 day')).*
+FROM (VALUES ('2024-01-01 09:00+00'::timestamptz, 10.00), ('2024-01-01 17:00+00', 20.00),
+             ('2024-01-11 12:00+00', 15.00), ('2024-01-25 08:00+00', 45.00), ('2024-02-05 08:00+00', 99.00)) AS v(at, amount);
+SELECT (customer_rfm(at, amount, timestamptz '2024-01-31 00:00+00', '7 days')).*
+FROM (VALUES ('2024-01-01 09:00+00'::timestamptz, 10.00), ('2024-01-11 12:00+00', 15.00),
+             ('2024-01-25 08:00+00', 45.00)) AS v(at, amount);
+-- One purchase: no repeat, mean spend 0; none by the end: NULL.
+SELECT (customer_rfm(at, 10.0, timestamptz '2024-01-31 00:00+00', '1 day')).*
+FROM (VALUES ('2024-01-21 09:00+00'::timestamptz)) AS v(at);
+SELECT customer_rfm(at, 10.0, timestamptz '2024-01-31 00:00+00', '1 day') IS NULL AS none
+FROM (VALUES ('2024-02-21 09:00+00'::timestamptz)) AS v(at);
+-- Per customer, in parallel, equal to the serial answer.
+CREATE TABLE rfm_purchases AS
+SELECT i % 500 AS customer_id, timestamptz '2023-01-01 00:00+00' + (i * 7919 % 600) * interval '1 day 3 hours' AS at,
+       (i * 31 % 997)::numeric / 4 AS amount
+FROM generate_series(1, 20000) AS i;
+ANALYZE rfm_purchases;
+CREATE TEMP TABLE rfm_serial AS
+SELECT customer_id, customer_rfm(at, amount, '2025-01-01 00:00+00', '1 day') AS rfm FROM rfm_purchases GROUP BY 1;
+BEGIN;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SET LOCAL enable_hashagg = off;
+SELECT count(*) AS customers, count(*) FILTER (WHERE s.rfm IS DISTINCT FROM p.rfm) AS differing
+FROM rfm_serial s JOIN (SELECT customer_id, customer_rfm(at, amount, '2025-01-01 00:00+00', '1 day') AS rfm
+                        FROM rfm_purchases GROUP BY 1) p USING (customer_id);
+COMMIT;
+DROP TABLE rfm_purchases;
+\set VERBOSITY terse
+SELECT customer_rfm(now(), -1, now(), '1 day');
+SELECT customer_rfm(now(), 1, now(), '1 month');
+SELECT customer_rfm(now(), 1, now(), '-1 day');
+SELECT customer_rfm(at, 1, e, '1 day') FROM (VALUES (now(), now()), (now(), now() + interval '1 day')) AS v(at, e);
+\set VERBOSITY default
+
+-- predicted_clv: no horizon, no value; without discounting, the expected
+-- purchases over the whole horizon times the expected spend.
+SELECT predicted_clv(m, g, 2, 30.43, 38.86, 22.35, 0, 0.01, 4.345) AS no_horizon,
+       predicted_clv(m, g, 2, 30.43, 38.86, 22.35, 12, 0, 4.345)
+         = round((bgnbd_expected_purchases(m, 12 * 4.345, 2, 30.43, 38.86)
+                  * gamma_gamma_expected_spend(g, 2, 22.35)::float8)::numeric, 8) AS undiscounted,
+       predicted_clv(m, g, 2, 30.43, 38.86, 22.35, 12, 0.01, 4.345)
+         < predicted_clv(m, g, 2, 30.43, 38.86, 22.35, 12, 0, 4.345) AS discounting_lowers
+FROM (SELECT bgnbd_params(0.242593, 4.413532, 0.792886, 2.425752) AS m, gamma_gamma_params(6.25, 3.74, 15.44) AS g) x;
+\set VERBOSITY terse
+SELECT predicted_clv(bgnbd_params(0.24, 4.4, 0.79, 2.4), gamma_gamma_params(6.25, 3.74, 15.44), 2, 30, 38, 22, 12, -1, 4);
+\set VERBOSITY default

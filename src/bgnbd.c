@@ -323,3 +323,49 @@ gamma_gamma_spend(PG_FUNCTION_ARGS)
 	weight = p * x / (p * x + q - 1);
 	PG_RETURN_FLOAT8((1 - weight) * v * p / (q - 1) + weight * m);
 }
+
+/* ------------------------------------------------------------------------
+ * Predicted CLV, as lifetimes' customer_lifetime_value computes it: over
+ * steps i = 1 .. horizon of period time units each, the purchases expected
+ * in the step times the expected spend, discounted by (1 + rate)^i.
+ * ------------------------------------------------------------------------
+ */
+PG_FUNCTION_INFO_V1(bgnbd_predicted_clv);
+Datum
+bgnbd_predicted_clv(PG_FUNCTION_ARGS)
+{
+	double		r = PG_GETARG_FLOAT8(0);
+	double		alpha = PG_GETARG_FLOAT8(1);
+	double		a = PG_GETARG_FLOAT8(2);
+	double		b = PG_GETARG_FLOAT8(3);
+	double		spend = PG_GETARG_FLOAT8(4);
+	double		x = PG_GETARG_FLOAT8(5);
+	double		tx = PG_GETARG_FLOAT8(6);
+	double		T = PG_GETARG_FLOAT8(7);
+	double		horizon = PG_GETARG_FLOAT8(8);
+	double		rate = PG_GETARG_FLOAT8(9);
+	double		period = PG_GETARG_FLOAT8(10);
+	double		value = 0;
+	double		before = 0;
+
+	check_bgnbd(r, alpha, a, b);
+	bgnbd_check_customer(x, tx, T);
+	check_a_not_one(a);
+	if (isnan(horizon) || isinf(horizon) || horizon < 0 || horizon > 100000 ||
+		isnan(rate) || isinf(rate) || rate <= -1 ||
+		isnan(period) || isinf(period) || period <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("horizon, discount rate and period must be finite, horizon from 0 to 100000 steps, rate above -1, period positive"),
+				 errdetail("horizon is %g, discount rate %g, period %g.", horizon, rate, period),
+				 errhint("As lifetimes: predicted_clv(..., 12, 0.01, 30) is 12 months at 1%% a month, a month being 30 of the model's days.")));
+	for (int i = 1; i <= (int) floor(horizon); i++)
+	{
+		double		upto = bgnbd_expected_conditional(r, alpha, a, b, i * period, x, tx, T);
+
+		value += (upto - before) * spend / pow(1 + rate, i);
+		before = upto;
+		CHECK_FOR_INTERRUPTS();
+	}
+	PG_RETURN_FLOAT8(value);
+}

@@ -145,3 +145,57 @@ CREATE AGGREGATE @extschema@.gamma_gamma_fit(frequency integer, mean_spend numer
 );
 COMMENT ON AGGREGATE @extschema@.gamma_gamma_fit(integer, numeric) IS
     'Maximum-likelihood Gamma-Gamma spend parameters over the repeat buyers (frequency > 0); NULL with fewer than 3; identical serial and parallel';
+
+-- customer_rfm(purchased_at, amount, observation_end, unit): a customer's
+-- frequency, recency, age and mean spend (C in src/rfm.c).
+CREATE TYPE sales_kpi.rfm AS (frequency integer, recency float8, age float8, mean_spend numeric);
+COMMENT ON TYPE sales_kpi.rfm IS
+    'A customer as the CLV models read it: frequency (repeat purchase periods), recency and age (in units), mean spend of the repeat periods';
+CREATE FUNCTION sales_kpi.rfm_trans(internal, timestamptz, numeric, timestamptz, interval) RETURNS internal
+    AS 'MODULE_PATHNAME', 'rfm_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.rfm_trans(internal, timestamptz, numeric, timestamptz, interval) IS
+    'Transition of customer_rfm(): keeps the purchase''s period and amount';
+CREATE FUNCTION sales_kpi.rfm_combine(internal, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'rfm_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.rfm_combine(internal, internal) IS
+    'Combines two customer_rfm() states (their purchases)';
+CREATE FUNCTION sales_kpi.rfm_serialize(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'rfm_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.rfm_serialize(internal) IS 'Serializes a customer_rfm() state';
+CREATE FUNCTION sales_kpi.rfm_deserialize(bytea, internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'rfm_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.rfm_deserialize(bytea, internal) IS 'Deserializes a customer_rfm() state';
+CREATE FUNCTION sales_kpi.rfm_final(internal) RETURNS sales_kpi.rfm
+    AS 'MODULE_PATHNAME', 'rfm_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.rfm_final(internal) IS
+    'The customer''s frequency, recency, age and mean spend; NULL without a purchase by observation_end';
+CREATE AGGREGATE @extschema@.customer_rfm(purchased_at timestamptz, amount numeric, observation_end timestamptz,
+                                          unit interval) (
+    SFUNC = sales_kpi.rfm_trans, STYPE = internal, SSPACE = 256,
+    FINALFUNC = sales_kpi.rfm_final,
+    COMBINEFUNC = sales_kpi.rfm_combine,
+    SERIALFUNC = sales_kpi.rfm_serialize,
+    DESERIALFUNC = sales_kpi.rfm_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.customer_rfm(timestamptz, numeric, timestamptz, interval) IS
+    'One customer''s purchases as the CLV models read them, in periods of unit counted back from observation_end: frequency = purchase periods - 1, recency = first to last, age = first to observation_end (in units), mean spend of the repeat periods';
+
+-- predicted_clv: the discounted value over the horizon (C in src/bgnbd.c).
+CREATE FUNCTION sales_kpi.bgnbd_predicted_clv(r float8, alpha float8, a float8, b float8, spend float8,
+                                              x float8, tx float8, age float8, horizon float8, rate float8, period float8)
+    RETURNS float8 AS 'MODULE_PATHNAME', 'bgnbd_predicted_clv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.bgnbd_predicted_clv(float8, float8, float8, float8, float8, float8, float8, float8, float8, float8, float8) IS
+    'Predicted CLV from the BG/NBD parameters and an expected spend';
+CREATE FUNCTION @extschema@.predicted_clv(bgnbd sales_kpi.bgnbd_params, gamma_gamma sales_kpi.gamma_gamma_params,
+                                          frequency float8, recency float8, age float8, mean_spend numeric,
+                                          horizon float8, discount_rate float8, period float8 DEFAULT 1)
+RETURNS numeric LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT round(sales_kpi.bgnbd_predicted_clv((bgnbd).r, (bgnbd).alpha, (bgnbd).a, (bgnbd).b,
+                   sales_kpi.gamma_gamma_spend((gamma_gamma).p, (gamma_gamma).q, (gamma_gamma).v, frequency, mean_spend::float8),
+                   frequency, recency, age, horizon, discount_rate, period)::numeric, 8)
+$$;
+COMMENT ON FUNCTION @extschema@.predicted_clv(sales_kpi.bgnbd_params, sales_kpi.gamma_gamma_params, float8, float8, float8, numeric, float8, float8, float8) IS
+    'Predicted customer lifetime value as lifetimes computes it: over horizon steps of period time units, the purchases expected in each (BG/NBD) times the expected spend (Gamma-Gamma), discounted by (1 + discount_rate)^step; 12, 0.01, 30 is a year of 30-day months at 1% a month';

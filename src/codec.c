@@ -58,6 +58,8 @@ state_kind_name(StateKind kind)
 			return "BG/NBD fit";
 		case STATE_GAMMA_GAMMA_FIT:
 			return "Gamma-Gamma fit";
+		case STATE_RFM:
+			return "customer RFM";
 	}
 	return "aggregate";
 }

@@ -252,7 +252,8 @@ typedef enum StateKind
 	STATE_PERCENTILE_DURATION = 8,
 	STATE_PERCENTILE_AMOUNT = 9,
 	STATE_BGNBD_FIT = 10,
-	STATE_GAMMA_GAMMA_FIT = 11
+	STATE_GAMMA_GAMMA_FIT = 11,
+	STATE_RFM = 12
 } StateKind;
 
 typedef struct StateReader

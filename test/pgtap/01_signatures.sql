@@ -146,8 +146,9 @@ SELECT results_eq($$
   $$ VALUES ('bgnbd_fit(integer,double precision,double precision)'),
             ('clv(bigint,numeric,timestamp with time zone)'), ('clv(text,numeric,timestamp with time zone)'),
             ('clv_summary(bigint,numeric,timestamp with time zone)'), ('clv_summary(text,numeric,timestamp with time zone)'),
+            ('customer_rfm(timestamp with time zone,numeric,timestamp with time zone,interval)'),
             ('gamma_gamma_fit(integer,numeric)') $$,
-  'every aggregate but clv and clv_summary (whose min/max state cannot be un-added), the model fits (not running figures) and those over summaries has an inverse for sliding frames');
+  'every aggregate but clv and clv_summary (whose min/max state cannot be un-added), the CLV models'' customer summary and fits (not running figures) and those over summaries has an inverse for sliding frames');
 
 -- Currencies and the pipeline flow.
 SELECT function_returns('sales_kpi', 'convert_amount', ARRAY['numeric', 'text', 'date'], 'numeric',
