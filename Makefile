@@ -25,7 +25,8 @@ SQL_PARTS   = src/sales_kpi.sql src/stage_catalog.sql src/rates.sql src/duration
 SYNCS       = common.sql salesforce.sql hubspot.sql
 DASHBOARDS  = 00_deal_state.sql 00_stage_visits.sql 01_stage_probabilities.sql league_status.sql pipeline.sql team_activity.sql performance.sql \
               stage_analysis.sql leaderboard.sql kpi_summary.sql kpi_alerts.sql \
-              pipeline_flow.sql forecast.sql customer_cohorts.sql lost_reasons.sql
+              pipeline_flow.sql forecast.sql customer_cohorts.sql lost_reasons.sql \
+              customer_value.sql
 DATA_built  = sales_kpi--$(EXTVERSION).sql
 
 REGRESS     = stage_outcome win_rate conversion_rate time_in_pipeline \

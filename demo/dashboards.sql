@@ -59,3 +59,7 @@ FROM sales_kpi.customer_cohorts_mv GROUP BY cohort_month, customers ORDER BY coh
 \echo '== Lost reasons (sales_kpi.lost_reasons_mv): this fiscal year'
 SELECT reason, deals, round(amount, 2) AS amount, round(share::numeric, 3) AS share
 FROM sales_kpi.lost_reasons_mv WHERE level = 'reason' ORDER BY deals DESC;
+\echo '== Customer value (sales_kpi.customer_value_mv): the five most valuable customers by predicted CLV'
+SELECT customer_name, segment, repeat_purchases, recency_days, age_days, mean_spend, formula_clv,
+       expected_purchases_next_year, round(p_alive::numeric, 3) AS p_alive, predicted_clv
+FROM sales_kpi.customer_value_mv ORDER BY predicted_clv DESC NULLS LAST LIMIT 5;

@@ -103,6 +103,19 @@ EXPLAIN (COSTS OFF) SELECT bgnbd_fit(x, tx, age) FROM bgnbd_sim;
 SELECT (SELECT bgnbd_fit(x, tx, age) FROM bgnbd_sim) = (SELECT f FROM fit_serial) AS identical;
 COMMIT;
 RESET max_parallel_workers_per_gather;
+-- Customers who never drop out, all buying at the rate 0.1: the likelihood
+-- is highest at the edge of the parameter space (no drop-out, one rate for
+-- all); the fit converges towards it (searching within exp(+-20)) rather
+-- than wandering or failing: a mean drop-out probability a / (a + b) of
+-- nearly 0, and the rate r / alpha within 5% of 0.1.
+SELECT setseed(0.7);
+SELECT (f).a / ((f).a + (f).b) < 1e-6 AS no_drop_out, abs((f).r / (f).alpha / 0.1 - 1) < 0.05 AS rate_ok
+FROM (SELECT bgnbd_fit(x, tx, age) AS f
+      FROM (SELECT i, count(*) FILTER (WHERE at <= 50)::int AS x,
+                   coalesce(max(at) FILTER (WHERE at <= 50), 0) AS tx, 50::float8 AS age
+            FROM (SELECT i, sum(-ln(random()) / 0.1) OVER (PARTITION BY i ORDER BY j) AS at
+                  FROM generate_series(1, 2000) AS i, generate_series(1, 40) AS j) p
+            GROUP BY i) c) s;
 -- Undefined with fewer customers than parameters: NULL.
 SELECT bgnbd_fit(x, tx, age) IS NULL AS three_customers FROM (SELECT * FROM bgnbd_sim ORDER BY i LIMIT 3) s;
 SELECT bgnbd_fit(x, tx, age) IS NULL AS no_customers FROM bgnbd_sim WHERE false;

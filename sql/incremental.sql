@@ -40,7 +40,7 @@ DECLARE
 BEGIN
     FOREACH v IN ARRAY ARRAY['league_status', 'pipeline', 'team_activity', 'performance', 'stage_analysis',
                              'leaderboard', 'kpi_summary_periods', 'kpi_summary', 'kpi_alerts', 'pipeline_flow',
-                             'stage_probabilities', 'forecast', 'customer_cohorts', 'lost_reasons']
+                             'stage_probabilities', 'forecast', 'customer_cohorts', 'lost_reasons', 'customer_value']
     LOOP
         view_name := v;
         EXECUTE format('SELECT count(*) FROM (SELECT * FROM sales_kpi.%I EXCEPT ALL SELECT * FROM sales_kpi.%I) x',

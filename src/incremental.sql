@@ -59,6 +59,7 @@ FROM (VALUES ('sales_kpi.league_status_mv', ARRAY['deals', 'quotas', 'reps', 'cu
              ('sales_kpi.forecast_mv', ARRAY['deals', 'reps']),
              ('sales_kpi.customer_cohorts_mv', ARRAY['deals', 'customers']),
              ('sales_kpi.lost_reasons_mv', ARRAY['deals', 'reps']),
+             ('sales_kpi.customer_value_mv', ARRAY['deals', 'customers']),
              ('sales_kpi.kpi_alerts_mv', ARRAY['kpi_targets', 'sales_kpi.kpi_summary_mv', 'sales_kpi.pipeline_mv',
                                                'sales_kpi.leaderboard_mv'])) x(v, sources)
 CROSS JOIN unnest(x.sources) s;

@@ -13,7 +13,7 @@
  *	  parameters.
  *
  *	  A fit minimises the negative mean log-likelihood over the logs of the
- *	  parameters by Nelder-Mead (as lifetimes does), from all ones, to a
+ *	  parameters (within exp(+-20)) by Nelder-Mead (as lifetimes does), from all ones, to a
  *	  relative tolerance of 1e-12, checking for interrupts at every step;
  *	  after 20,000 steps it stops with an error giving the last
  *	  log-likelihood.  The BG/NBD terms that depend on x alone (the
@@ -369,6 +369,15 @@ gamma_gamma_loglik(Lik *L, const double *params)
 
 #define MAXDIM 4
 
+/*
+ * The parameters are searched within exp(+-20) (about 2e-9 to 5e8), beyond
+ * which the objective is its value at the edge: a likelihood whose supremum
+ * lies at the edge (data without drop-outs drives a to 0 and r, alpha up
+ * together) then converges there, to the degenerate model the data
+ * supports, instead of wandering off.
+ */
+#define LOG_BOUND 20.0
+
 static double
 objective(Lik *L, const double *logp)
 {
@@ -376,7 +385,7 @@ objective(Lik *L, const double *logp)
 	double		v;
 
 	for (int j = 0; j < L->ndim; j++)
-		params[j] = exp(logp[j]);
+		params[j] = exp(Max(-LOG_BOUND, Min(LOG_BOUND, logp[j])));
 	v = -L->loglik(L, params);
 	return isnan(v) ? INFINITY : v;
 }
@@ -391,6 +400,7 @@ nelder_mead(Lik *L, double *p, const char *fit)
 	int			n = L->ndim;
 	double		x[MAXDIM + 1][MAXDIM] = {{0}};
 	double		f[MAXDIM + 1];
+	double		best_then = INFINITY;	/* the best value 500 steps ago */
 
 	for (int i = 0; i <= n; i++)
 	{
@@ -398,6 +408,7 @@ nelder_mead(Lik *L, double *p, const char *fit)
 			x[i][j] = p[j] + (i == j + 1 ? 0.5 : 0);
 		f[i] = objective(L, x[i]);
 	}
+
 	for (int iter = 0; iter < 20000; iter++)
 	{
 		int			lo = 0,
@@ -411,6 +422,8 @@ nelder_mead(Lik *L, double *p, const char *fit)
 					fc,
 					spread = 0;
 
+		bool		stalled = false;
+
 		CHECK_FOR_INTERRUPTS();
 		for (int i = 1; i <= n; i++)
 		{
@@ -419,6 +432,17 @@ nelder_mead(Lik *L, double *p, const char *fit)
 			if (f[i] > f[hi])
 				hi = i;
 		}
+
+		/*
+		 * Or stalled: 500 steps improved the best value by less than 1e-13
+		 * (a ridge climbing towards a supremum at infinity, as when every
+		 * customer buys at the same rate: r and alpha grow together).
+		 */
+		if (iter % 500 == 0)
+		{
+			stalled = iter > 0 && best_then - f[lo] <= 1e-13 * (fabs(f[lo]) + 1e-12);
+			best_then = f[lo];
+		}
 		nh = (hi == 0) ? 1 : 0;
 		for (int i = 0; i <= n; i++)
 			if (i != hi && f[i] > f[nh])
@@ -426,7 +450,14 @@ nelder_mead(Lik *L, double *p, const char *fit)
 		for (int i = 0; i <= n; i++)
 			for (int j = 0; j < n; j++)
 				spread = Max(spread, fabs(x[i][j] - x[lo][j]));
-		if (fabs(f[hi] - f[lo]) <= 1e-12 * (fabs(f[lo]) + 1e-12) && spread < 1e-9)
+		/*
+		 * Converged: the vertices agree to 1e-12 and lie within 1e-9 of each
+		 * other, or (a ridge where the likelihood is flat, as at the edge)
+		 * they agree to 1e-14 however far apart.
+		 */
+		if ((fabs(f[hi] - f[lo]) <= 1e-12 * (fabs(f[lo]) + 1e-12) &&
+			 (spread < 1e-9 || fabs(f[hi] - f[lo]) <= 1e-14 * (fabs(f[lo]) + 1e-12))) ||
+			stalled)
 		{
 			memcpy(p, x[lo], sizeof(double) * n);
 			return f[lo];
@@ -526,7 +557,7 @@ fit_result(FunctionCallInfo fcinfo, FitState *s, int ndim,
 		elog(ERROR, "%s: the result type is not composite", fit);
 	desc = BlessTupleDesc(desc);
 	for (int j = 0; j < ndim; j++)
-		values[j] = Float8GetDatum(exp(p[j]));
+		values[j] = Float8GetDatum(exp(Max(-LOG_BOUND, Min(LOG_BOUND, p[j]))));
 	values[ndim] = Float8GetDatum(-f * s->customers);
 	values[ndim + 1] = Int64GetDatum(s->customers);
 	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));

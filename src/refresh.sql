@@ -25,7 +25,8 @@ BEGIN
                                    ('stage_probabilities', 'pipeline, stage'),
                                    ('forecast', 'rep_id, period_start, category'),
                                    ('customer_cohorts', 'cohort_month, months_since'),
-                                   ('lost_reasons', 'level, reason, lost_from_stage, rep_id')) x(live, key)
+                                   ('lost_reasons', 'level, reason, lost_from_stage, rep_id'),
+                                   ('customer_value', 'customer_id')) x(live, key)
     LOOP
         EXECUTE format('CREATE MATERIALIZED VIEW sales_kpi.%I AS %s', t.live || '_mv',
                        sales_kpi.twin_query(('sales_kpi.' || t.live)::regclass));
@@ -69,6 +70,7 @@ COMMENT ON MATERIALIZED VIEW sales_kpi.stage_probabilities_mv IS 'Snapshot of sa
 COMMENT ON MATERIALIZED VIEW sales_kpi.forecast_mv IS 'Snapshot of sales_kpi.forecast (no row-level security)';
 COMMENT ON MATERIALIZED VIEW sales_kpi.customer_cohorts_mv IS 'Snapshot of sales_kpi.customer_cohorts (no row-level security)';
 COMMENT ON MATERIALIZED VIEW sales_kpi.lost_reasons_mv IS 'Snapshot of sales_kpi.lost_reasons (no row-level security)';
+COMMENT ON MATERIALIZED VIEW sales_kpi.customer_value_mv IS 'Snapshot of sales_kpi.customer_value (no row-level security)';
 COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_alerts_mv IS 'Snapshot of sales_kpi.kpi_alerts, computed from the other twins (no row-level security)';
 
 -- What each twin holds: when it was last refreshed, as of which day, how
@@ -171,7 +173,7 @@ BEGIN
     FOREACH mv IN ARRAY ARRAY['league_status_mv', 'pipeline_mv', 'team_activity_mv', 'performance_mv',
                               'stage_analysis_mv', 'leaderboard_mv', 'kpi_summary_periods_mv', 'kpi_summary_mv',
                               'pipeline_flow_mv', 'stage_probabilities_mv', 'forecast_mv', 'customer_cohorts_mv',
-                              'lost_reasons_mv', 'kpi_alerts_mv']
+                              'lost_reasons_mv', 'customer_value_mv', 'kpi_alerts_mv']
     LOOP
         view_name := 'sales_kpi.' || mv;
         started := clock_timestamp();

@@ -31,7 +31,7 @@ public class BiClient {
     static final String[] DASHBOARDS = {
         "league_status", "pipeline", "team_activity", "performance",
         "stage_analysis", "leaderboard", "kpi_summary", "kpi_alerts",
-        "pipeline_flow", "forecast", "stage_probabilities", "customer_cohorts", "lost_reasons"
+        "pipeline_flow", "forecast", "stage_probabilities", "customer_cohorts", "lost_reasons", "customer_value"
     };
     /* The PostgreSQL types a dashboard column may have: no pseudo-types, no unknown. */
     static final Set<String> CONCRETE = Set.of(

@@ -8,4 +8,4 @@ GRANT SELECT ON sales_kpi.league_status_mv, sales_kpi.pipeline_mv, sales_kpi.tea
       sales_kpi.performance_mv, sales_kpi.stage_analysis_mv, sales_kpi.leaderboard_mv,
       sales_kpi.kpi_summary_mv, sales_kpi.kpi_alerts_mv, sales_kpi.pipeline_flow_mv,
       sales_kpi.forecast_mv, sales_kpi.stage_probabilities_mv, sales_kpi.customer_cohorts_mv,
-      sales_kpi.lost_reasons_mv TO dashboard_reader;
+      sales_kpi.lost_reasons_mv, sales_kpi.customer_value_mv TO dashboard_reader;

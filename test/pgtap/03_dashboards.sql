@@ -3,7 +3,7 @@
 -- interval plus a numeric days column, periods date), the materialized
 -- twins and their unique keys, comments, and the refresh functions.
 BEGIN;
-SELECT plan(239);
+SELECT plan(254);
 
 CREATE TEMP TABLE expected_columns (view_name text, col text, type text, pos serial);
 INSERT INTO expected_columns (view_name, col, type) VALUES
@@ -86,15 +86,19 @@ INSERT INTO expected_columns (view_name, col, type) VALUES
   ('stage_probabilities', 'pipeline', 'text'), ('stage_probabilities', 'stage', 'text'), ('stage_probabilities', 'label', 'text'),
   ('stage_probabilities', 'pipeline_order', 'integer'), ('stage_probabilities', 'catalog_probability', 'numeric'), ('stage_probabilities', 'closed_deals', 'bigint'),
   ('stage_probabilities', 'won_deals', 'bigint'), ('stage_probabilities', 'learnt_probability', 'numeric'), ('stage_probabilities', 'probability_in_use', 'numeric'),
-  ('stage_probabilities', 'window_start', 'date'), ('stage_probabilities', 'as_of', 'date');
+  ('stage_probabilities', 'window_start', 'date'), ('stage_probabilities', 'as_of', 'date'),
+  ('customer_value', 'customer_id', 'text'), ('customer_value', 'customer_name', 'text'), ('customer_value', 'segment', 'text'),
+  ('customer_value', 'repeat_purchases', 'integer'), ('customer_value', 'recency_days', 'double precision'), ('customer_value', 'age_days', 'double precision'),
+  ('customer_value', 'mean_spend', 'numeric'), ('customer_value', 'formula_clv', 'numeric'), ('customer_value', 'expected_purchases_next_year', 'numeric'),
+  ('customer_value', 'p_alive', 'double precision'), ('customer_value', 'predicted_clv', 'numeric'), ('customer_value', 'as_of', 'date');
 
--- 13 views: each exists, has exactly these columns, in this order.
+-- 14 views: each exists, has exactly these columns, in this order.
 SELECT has_view('sales_kpi', v, 'dashboard view sales_kpi.' || v || ' exists')
 FROM (SELECT DISTINCT view_name AS v FROM expected_columns) x ORDER BY v;
 SELECT columns_are('sales_kpi', view_name, array_agg(col ORDER BY pos),
                    'sales_kpi.' || view_name || ' has exactly its documented columns')
 FROM expected_columns GROUP BY view_name ORDER BY view_name;
--- 189 columns: the type of each.
+-- 201 columns: the type of each.
 SELECT col_type_is('sales_kpi', view_name, col, type, 'sales_kpi.' || view_name || '.' || col || ' is ' || type)
 FROM expected_columns ORDER BY pos;
 
@@ -122,7 +126,7 @@ SELECT is_empty($$
 SELECT has_materialized_view('sales_kpi', v || '_mv', 'sales_kpi.' || v || '_mv exists')
 FROM (VALUES ('league_status'), ('pipeline'), ('team_activity'), ('performance'), ('stage_analysis'),
              ('leaderboard'), ('kpi_summary_periods'), ('kpi_summary'), ('kpi_alerts'), ('pipeline_flow'),
-             ('stage_probabilities'), ('forecast'), ('customer_cohorts'), ('lost_reasons')) AS x(v);
+             ('stage_probabilities'), ('forecast'), ('customer_cohorts'), ('lost_reasons'), ('customer_value')) AS x(v);
 SELECT is_empty($$
   SELECT m.matviewname FROM pg_matviews m
   WHERE m.schemaname = 'sales_kpi' AND NOT EXISTS (
