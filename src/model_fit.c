@@ -289,6 +289,7 @@ struct Lik
 	int			nx;				/* distinct x */
 	int32	   *xs;				/* the distinct x, ascending */
 	double	   *ax;				/* per distinct x: the log-gamma terms */
+	double	   *bx;				/* per distinct x: log a - log(b + x - 1) */
 };
 
 /* BG/NBD: mean log-likelihood at (r, alpha, a, b). */
@@ -313,6 +314,7 @@ bgnbd_loglik(Lik *L, const double *params)
 		int32		x = L->xs[i];
 
 		L->ax[i] = lgamma(r + x) - lr + r * log_alpha + lab + lgamma(b + x) - lb - lgamma(a + b + x);
+		L->bx[i] = x > 0 ? log_a - log(b + x - 1) : 0;
 	}
 	for (int64 i = 0; i < s->n; i++)
 	{
@@ -325,10 +327,10 @@ bgnbd_loglik(Lik *L, const double *params)
 		a3 = -(r + c->x) * log(alpha + c->T);
 		if (c->x > 0)
 		{
-			double		a4 = log_a - log(b + c->x - 1) - (r + c->x) * log(alpha + c->tx);
-			double		m = Max(a3, a4);
+			double		a4 = L->bx[k] - (r + c->x) * log(alpha + c->tx);
 
-			ll = L->ax[k] + m + log(exp(a3 - m) + exp(a4 - m));
+			/* log(exp(a3) + exp(a4)) */
+			ll = L->ax[k] + Max(a3, a4) + log1p(exp(-fabs(a3 - a4)));
 		}
 		else
 			ll = L->ax[k] + a3;
@@ -548,6 +550,7 @@ fit_result(FunctionCallInfo fcinfo, FitState *s, int ndim,
 	L.nx = 0;
 	L.xs = palloc(sizeof(int32) * s->n);
 	L.ax = palloc(sizeof(double) * s->n);
+	L.bx = palloc(sizeof(double) * s->n);
 	for (int64 i = 0; i < s->n; i++)
 		if (L.nx == 0 || L.xs[L.nx - 1] != s->t[i].x)
 			L.xs[L.nx++] = s->t[i].x;
