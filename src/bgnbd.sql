@@ -53,38 +53,35 @@ CREATE FUNCTION sales_kpi.gamma_gamma_spend(p float8, q float8, v float8, x floa
 COMMENT ON FUNCTION sales_kpi.gamma_gamma_spend(float8, float8, float8, float8, float8) IS
     'E[spend | x, mean spend] of the Gamma-Gamma model';
 
--- The user-facing forms, over the parameter types.
+-- The user-facing forms, over the parameter types: plain SQL without
+-- settings (every name qualified), so that the planner inlines them and a
+-- query over a million customers calls the C directly.
 CREATE FUNCTION @extschema@.bgnbd_expected_purchases(params sales_kpi.bgnbd_params, t float8)
 RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS $$ SELECT sales_kpi.bgnbd_expected_purchases_new((params).r, (params).alpha, (params).a, (params).b, t) $$;
 COMMENT ON FUNCTION @extschema@.bgnbd_expected_purchases(sales_kpi.bgnbd_params, float8) IS
     'Expected purchases of a new customer in t time units, E[X(t)]';
 CREATE FUNCTION @extschema@.bgnbd_expected_purchases(params sales_kpi.bgnbd_params, t float8,
                                                      frequency float8, recency float8, age float8)
 RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS $$ SELECT sales_kpi.bgnbd_expected_purchases_customer((params).r, (params).alpha, (params).a, (params).b, t,
                                                          frequency, recency, age) $$;
 COMMENT ON FUNCTION @extschema@.bgnbd_expected_purchases(sales_kpi.bgnbd_params, float8, float8, float8, float8) IS
     'Expected purchases in the next t time units of a customer with frequency repeat purchases, the last at recency, observed for age: E[X(t) | x, t_x, T]';
 CREATE FUNCTION @extschema@.bgnbd_purchase_probability(params sales_kpi.bgnbd_params, t float8, n integer)
 RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS $$ SELECT sales_kpi.bgnbd_probability((params).r, (params).alpha, (params).a, (params).b, t, n) $$;
 COMMENT ON FUNCTION @extschema@.bgnbd_purchase_probability(sales_kpi.bgnbd_params, float8, integer) IS
     'Probability that a new customer makes exactly n purchases in t time units, P(X(t) = n)';
 CREATE FUNCTION @extschema@.bgnbd_p_alive(params sales_kpi.bgnbd_params, frequency float8, recency float8, age float8)
 RETURNS float8 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS $$ SELECT sales_kpi.bgnbd_p_alive((params).r, (params).alpha, (params).a, (params).b, frequency, recency, age) $$;
 COMMENT ON FUNCTION @extschema@.bgnbd_p_alive(sales_kpi.bgnbd_params, float8, float8, float8) IS
     'Probability that a customer with frequency repeat purchases, the last at recency, observed for age, is still active';
 CREATE FUNCTION @extschema@.gamma_gamma_expected_spend(params sales_kpi.gamma_gamma_params, frequency float8,
                                                        mean_spend numeric)
 RETURNS numeric LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT sales_kpi.gamma_gamma_spend((params).p, (params).q, (params).v, frequency, mean_spend::float8)::numeric $$;
+AS $$ SELECT sales_kpi.gamma_gamma_spend((params).p, (params).q, (params).v, frequency, mean_spend::pg_catalog.float8)::pg_catalog.numeric $$;
 COMMENT ON FUNCTION @extschema@.gamma_gamma_expected_spend(sales_kpi.gamma_gamma_params, float8, numeric) IS
     'Expected mean spend of a customer with frequency repeat purchases of mean_spend on average';
 
@@ -191,11 +188,11 @@ CREATE FUNCTION @extschema@.predicted_clv(bgnbd sales_kpi.bgnbd_params, gamma_ga
                                           frequency float8, recency float8, age float8, mean_spend numeric,
                                           horizon float8, discount_rate float8, period float8 DEFAULT 1)
 RETURNS numeric LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT round(sales_kpi.bgnbd_predicted_clv((bgnbd).r, (bgnbd).alpha, (bgnbd).a, (bgnbd).b,
-                   sales_kpi.gamma_gamma_spend((gamma_gamma).p, (gamma_gamma).q, (gamma_gamma).v, frequency, mean_spend::float8),
-                   frequency, recency, age, horizon, discount_rate, period)::numeric, 8)
+    SELECT pg_catalog.round(sales_kpi.bgnbd_predicted_clv((bgnbd).r, (bgnbd).alpha, (bgnbd).a, (bgnbd).b,
+                   sales_kpi.gamma_gamma_spend((gamma_gamma).p, (gamma_gamma).q, (gamma_gamma).v, frequency,
+                                               mean_spend::pg_catalog.float8),
+                   frequency, recency, age, horizon, discount_rate, period)::pg_catalog.numeric, 8)
 $$;
 COMMENT ON FUNCTION @extschema@.predicted_clv(sales_kpi.bgnbd_params, sales_kpi.gamma_gamma_params, float8, float8, float8, numeric, float8, float8, float8) IS
     'Predicted customer lifetime value as lifetimes computes it: over horizon steps of period time units, the purchases expected in each (BG/NBD) times the expected spend (Gamma-Gamma), discounted by (1 + discount_rate)^step; 12, 0.01, 30 is a year of 30-day months at 1% a month';

@@ -1,7 +1,7 @@
 -- pgTAP: the extension's functions and aggregates, their signatures, return
 -- types, volatility, strictness, parallel safety and comments.
 BEGIN;
-SELECT plan(122);
+SELECT plan(126);
 
 -- Aggregates and their return types.
 SELECT is_aggregate('public', f, a, f || '(' || array_to_string(a, ', ') || ') is an aggregate')
@@ -158,6 +158,18 @@ SELECT function_returns('sales_kpi', 'pipeline_flow', ARRAY['date', 'date'], 'se
 SELECT col_is_pk('sales_kpi', 'exchange_rates', ARRAY['currency', 'valid'], 'exchange_rates is keyed by currency and range');
 SELECT ok(EXISTS (SELECT FROM pg_constraint WHERE conrelid = 'sales_kpi.exchange_rates'::regclass AND contype = 'x'),
           'one currency''s rate ranges cannot overlap (exclusion constraint)');
+
+-- The CLV models.
+SELECT function_returns('public', 'bgnbd_fit', ARRAY['integer', 'double precision', 'double precision'],
+                        'sales_kpi.bgnbd_params', 'bgnbd_fit(frequency, recency, age) returns sales_kpi.bgnbd_params');
+SELECT function_returns('public', 'gamma_gamma_fit', ARRAY['integer', 'numeric'],
+                        'sales_kpi.gamma_gamma_params', 'gamma_gamma_fit(frequency, mean_spend) returns sales_kpi.gamma_gamma_params');
+SELECT function_returns('public', 'customer_rfm', ARRAY['timestamp with time zone', 'numeric', 'timestamp with time zone', 'interval'],
+                        'sales_kpi.rfm', 'customer_rfm(purchased_at, amount, observation_end, unit) returns sales_kpi.rfm');
+SELECT function_returns('public', 'predicted_clv',
+                        ARRAY['sales_kpi.bgnbd_params', 'sales_kpi.gamma_gamma_params', 'double precision', 'double precision',
+                              'double precision', 'numeric', 'double precision', 'double precision', 'double precision'],
+                        'numeric', 'predicted_clv(...) returns numeric');
 
 -- The stage catalog.
 SELECT has_table('sales_kpi', 'stages', 'the stage catalog exists');
