@@ -13,8 +13,9 @@
  *	  parameters.
  *
  *	  A fit minimises the negative mean log-likelihood over the logs of the
- *	  parameters (within exp(+-20)) by Nelder-Mead (as lifetimes does), from all ones, to a
- *	  relative tolerance of 1e-12, checking for interrupts at every step;
+ *	  parameters (within exp(+-20)) by Nelder-Mead (as lifetimes does), from
+ *	  all ones, to a relative 1e-11 in the likelihood and 1e-7 in the
+ *	  parameters, checking for interrupts at every step;
  *	  after 20,000 steps it stops with an error giving the last
  *	  log-likelihood.  The BG/NBD terms that depend on x alone (the
  *	  log-gammas) are computed once per distinct x per step.
@@ -453,12 +454,13 @@ nelder_mead(Lik *L, double *p, const char *fit)
 			for (int j = 0; j < n; j++)
 				spread = Max(spread, fabs(x[i][j] - x[lo][j]));
 		/*
-		 * Converged: the vertices agree to 1e-12 and lie within 1e-9 of each
-		 * other, or (a ridge where the likelihood is flat, as at the edge)
-		 * they agree to 1e-14 however far apart.
+		 * Converged: the vertices agree to 1e-11 and lie within 1e-7 of each
+		 * other (the parameters to a relative 1e-7), or (a ridge where the
+		 * likelihood is flat, as at the edge) they agree to 1e-14 however far
+		 * apart.
 		 */
-		if ((fabs(f[hi] - f[lo]) <= 1e-12 * (fabs(f[lo]) + 1e-12) &&
-			 (spread < 1e-9 || fabs(f[hi] - f[lo]) <= 1e-14 * (fabs(f[lo]) + 1e-12))) ||
+		if ((fabs(f[hi] - f[lo]) <= 1e-11 * (fabs(f[lo]) + 1e-12) &&
+			 (spread < 1e-7 || fabs(f[hi] - f[lo]) <= 1e-14 * (fabs(f[lo]) + 1e-12))) ||
 			stalled)
 		{
 			memcpy(p, x[lo], sizeof(double) * n);
