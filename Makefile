@@ -49,7 +49,7 @@ ifdef WERROR
 PG_CFLAGS  += -Werror
 endif
 
-EXTRA_CLEAN = results regression.diffs regression.out output_iso sales_kpi--*.sql .cluster
+EXTRA_CLEAN = results regression.diffs regression.out output_iso sales_kpi--*.sql .cluster $(EXTENSION)-*.zip
 
 PG_CONFIG  ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
 PGXS       := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
@@ -77,7 +77,16 @@ $(DATA_built): $(SQL_PARTS) sales_kpi.control
 
 CLUSTER = scripts/cluster.sh
 
-.PHONY: deps test-deps build-install cluster demo test bench regress pgtap stop-cluster destroy-cluster
+.PHONY: deps test-deps build-install cluster demo test bench regress pgtap stop-cluster destroy-cluster dist
+
+# The release archive, from git (tracked files only: no build output, no
+# .cluster/): sales_kpi-<version>.zip, which builds, installs and tests on
+# its own the PGXS way (make && make install && make installcheck).
+DISTNAME = $(EXTENSION)-$(EXTVERSION)
+dist:
+	git archive --format=zip --prefix=$(DISTNAME)/ -o $(DISTNAME).zip HEAD
+	@echo "$(DISTNAME).zip"
+
 
 # The packages to build and run the demo; test-deps adds those of the suites.
 deps:
