@@ -28,6 +28,9 @@ DASHBOARDS  = 00_deal_state.sql 00_stage_visits.sql 01_stage_probabilities.sql l
               pipeline_flow.sql forecast.sql customer_cohorts.sql lost_reasons.sql \
               customer_value.sql
 DATA_built  = sales_kpi--$(EXTVERSION).sql
+# The update scripts from each released version (the install scripts of
+# released versions are frozen: see CHANGELOG.md and test/upgrade/run).
+DATA        = $(wildcard updates/sales_kpi--*--*.sql)
 
 REGRESS     = stage_outcome win_rate conversion_rate time_in_pipeline \
               sales_cycle_length ramp_time clv acv pipeline_velocity retention \

@@ -7,13 +7,15 @@ CREATE TYPE sales_kpi.bgnbd_params AS (r float8, alpha float8, a float8, b float
 COMMENT ON TYPE sales_kpi.bgnbd_params IS
     'BG/NBD parameters: purchase rates ~ Gamma(r, alpha), drop-out probabilities ~ Beta(a, b); with the fit''s log-likelihood and customers (NULL when built by hand)';
 CREATE TYPE sales_kpi.gamma_gamma_params AS (p float8, q float8, v float8, log_likelihood float8, customers bigint);
+
+-- The constructors are plain SQL without settings (every name qualified),
+-- so that the planner inlines them like the forms below.
 COMMENT ON TYPE sales_kpi.gamma_gamma_params IS
     'Gamma-Gamma spend parameters p, q, v; with the fit''s log-likelihood and customers (NULL when built by hand)';
 
 CREATE FUNCTION @extschema@.bgnbd_params(r float8, alpha float8, a float8, b float8)
 RETURNS sales_kpi.bgnbd_params
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS $$
     -- (checked where used, with the error naming the parameter)
     SELECT ROW(r, alpha, a, b, NULL, NULL)::sales_kpi.bgnbd_params
@@ -23,7 +25,6 @@ COMMENT ON FUNCTION @extschema@.bgnbd_params(float8, float8, float8, float8) IS
 CREATE FUNCTION @extschema@.gamma_gamma_params(p float8, q float8, v float8)
 RETURNS sales_kpi.gamma_gamma_params
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT ROW(p, q, v, NULL, NULL)::sales_kpi.gamma_gamma_params
 $$;

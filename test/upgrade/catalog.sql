@@ -11,8 +11,8 @@ members AS (
     WHERE d.refclassid = 'pg_extension'::regclass AND d.refobjid = ext.oid AND d.deptype = 'e'
 )
 SELECT line FROM (
-    SELECT 'function ' || p.oid::regprocedure || ' ' || pg_get_function_result(p.oid) || ' ' || p.prokind
-           || ' ' || p.provolatile || p.proparallel || ' strict=' || p.proisstrict || ' definer=' || p.prosecdef
+    SELECT 'function ' || p.oid::regprocedure || ' ' || pg_get_function_result(p.oid) || ' ' || p.prokind::text
+           || ' ' || p.provolatile::text || p.proparallel::text || ' strict=' || p.proisstrict || ' definer=' || p.prosecdef
            || ' ' || coalesce(p.proconfig::text, '') || ' acl=' || coalesce(p.proacl::text, '')
            || ' src=' || md5(p.prosrc) || ' comment=' || coalesce(obj_description(p.oid, 'pg_proc'), '') AS line
     FROM pg_proc p JOIN members m ON m.classid = 'pg_proc'::regclass AND m.objid = p.oid
@@ -22,10 +22,10 @@ SELECT line FROM (
            || a.aggminvtransfn || ' ' || a.aggtranstype::regtype || ' ' || a.aggtransspace
     FROM pg_aggregate a JOIN members m ON m.classid = 'pg_proc'::regclass AND m.objid = a.aggfnoid
     UNION ALL
-    SELECT 'type ' || t.oid::regtype || ' ' || t.typtype || ' comment=' || coalesce(obj_description(t.oid, 'pg_type'), '')
+    SELECT 'type ' || t.oid::regtype || ' ' || t.typtype::text || ' comment=' || coalesce(obj_description(t.oid, 'pg_type'), '')
     FROM pg_type t JOIN members m ON m.classid = 'pg_type'::regclass AND m.objid = t.oid
     UNION ALL
-    SELECT 'relation ' || c.oid::regclass || ' ' || c.relkind || ' ' || coalesce(c.reloptions::text, '')
+    SELECT 'relation ' || c.oid::regclass || ' ' || c.relkind::text || ' ' || coalesce(c.reloptions::text, '')
            || ' acl=' || coalesce(c.relacl::text, '') || ' comment=' || coalesce(obj_description(c.oid, 'pg_class'), '')
            || CASE WHEN c.relkind IN ('v', 'm') THEN ' query=' || md5(pg_get_viewdef(c.oid)) ELSE '' END
     FROM pg_class c JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = c.oid
@@ -47,5 +47,5 @@ SELECT line FROM (
     FROM pg_trigger tg JOIN members m ON m.classid = 'pg_class'::regclass AND m.objid = tg.tgrelid
     WHERE NOT tg.tgisinternal
     UNION ALL
-    SELECT 'config ' || x::text FROM pg_extension e, ext, unnest(e.extconfig) x WHERE e.oid = ext.oid
+    SELECT 'config ' || x::regclass::text FROM pg_extension e, ext, unnest(e.extconfig) x WHERE e.oid = ext.oid
 ) l ORDER BY 1;
