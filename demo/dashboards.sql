@@ -12,7 +12,8 @@ SELECT rep_name, team, coalesce(pipeline, 'all') AS pipeline, open_deals, pipeli
        avg_time_in_pipeline_days AS open_days, stalled_deals AS stalled, pipeline_velocity AS velocity_per_day
 FROM sales_kpi.pipeline_mv ORDER BY rep_id, pipeline NULLS FIRST LIMIT 9;
 \echo '== Team activity (sales_kpi.team_activity_mv), first 8 reps'
-SELECT rep_name, team, tasks_total, tasks_completed, tasks_overdue, calls, emails, meetings
+SELECT rep_name, team, tasks_this_quarter AS tasks, tasks_completed_this_quarter AS completed,
+       tasks_overdue_any_age AS overdue_any_age, calls, emails, meetings
 FROM sales_kpi.team_activity_mv ORDER BY rep_id LIMIT 8;
 \echo '== Performance (sales_kpi.performance_mv)'
 SELECT dimension, dimension_value, won_deals, won_revenue, round(win_rate::numeric, 3) AS win_rate, avg_deal_size

@@ -52,7 +52,7 @@ FROM sales_kpi.pipeline;
 -- League status: won this year 1000 (deal 1) against Ann's quota 6000;
 -- forecast 1000 + 1000 + 400; only Ann's deals and Ann in the lists.
 SELECT section, rank, item_id, amount, target, attainment FROM sales_kpi.league_status ORDER BY section, rank;
-SELECT rep_id, tasks_total, tasks_overdue, activities_total FROM sales_kpi.team_activity;
+SELECT rep_id, tasks_this_quarter, tasks_overdue_any_age, activities_total FROM sales_kpi.team_activity;
 -- Performance: deals 1 (won) and 2 (lost).
 SELECT dimension, dimension_value, won_deals, won_revenue, win_rate FROM sales_kpi.performance
 ORDER BY dimension, dimension_value;

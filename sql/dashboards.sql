@@ -37,7 +37,7 @@ FROM sales_kpi.league_status ORDER BY section, rank;
 -- only after the as-of day), completed 1; overdue 4, 5 (from March) and 9;
 -- 1 call, 1 email; 5 activities.  Bob: 1 task (due in July: not overdue),
 -- 1 meeting.  Cid: his call was in January.
-SELECT rep_id, rep_name, tasks_total, tasks_completed, tasks_overdue, calls, emails, meetings,
+SELECT rep_id, rep_name, tasks_this_quarter, tasks_completed_this_quarter, tasks_overdue_any_age, calls, emails, meetings,
        activities_total, period_start
 FROM sales_kpi.team_activity ORDER BY rep_id;
 

@@ -1,7 +1,9 @@
 -- Dashboard: Team activity.  Per rep, for the fiscal quarter to date: tasks
 -- created and completed, calls, emails and meetings; and the rep's overdue
--- tasks (due before the end of the as-of day and not completed by then,
--- whenever created).
+-- tasks of any age (due before the end of the as-of day and not completed by
+-- then, whenever created).  Each column's name says which of the two it
+-- counts: a rep may well have more overdue tasks of any age than tasks this
+-- quarter.
 
 -- The quarter's activities are found through the index on created_at, and
 -- the overdue tasks through the index of tasks never completed plus the one
@@ -11,8 +13,9 @@ CREATE VIEW sales_kpi.team_activity WITH (security_invoker = true) AS
 WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
 quarter AS (
     SELECT a.rep_id,
-           count(*) FILTER (WHERE a.kind = 'task') AS tasks_total,
-           count(*) FILTER (WHERE a.kind = 'task' AND a.completed_at < (SELECT as_of_end FROM f)) AS tasks_completed,
+           count(*) FILTER (WHERE a.kind = 'task') AS tasks_this_quarter,
+           count(*) FILTER (WHERE a.kind = 'task' AND a.completed_at < (SELECT as_of_end FROM f))
+               AS tasks_completed_this_quarter,
            count(*) FILTER (WHERE a.kind = 'call') AS calls,
            count(*) FILTER (WHERE a.kind = 'email') AS emails,
            count(*) FILTER (WHERE a.kind = 'meeting') AS meetings,
@@ -22,7 +25,7 @@ quarter AS (
     GROUP BY a.rep_id
 ),
 overdue AS (
-    SELECT o.rep_id, count(*) AS tasks_overdue
+    SELECT o.rep_id, count(*) AS tasks_overdue_any_age
     FROM (SELECT a.rep_id FROM sales_kpi.activities a
           WHERE a.kind = 'task' AND a.completed_at IS NULL
             AND a.due_at < (SELECT as_of_end FROM f) AND a.created_at < (SELECT as_of_end FROM f)
@@ -35,9 +38,9 @@ overdue AS (
 SELECT r.rep_id,
        r.name AS rep_name,
        r.team,
-       coalesce(q.tasks_total, 0) AS tasks_total,
-       coalesce(q.tasks_completed, 0) AS tasks_completed,
-       coalesce(o.tasks_overdue, 0) AS tasks_overdue,
+       coalesce(q.tasks_this_quarter, 0) AS tasks_this_quarter,
+       coalesce(q.tasks_completed_this_quarter, 0) AS tasks_completed_this_quarter,
+       coalesce(o.tasks_overdue_any_age, 0) AS tasks_overdue_any_age,
        coalesce(q.calls, 0) AS calls,
        coalesce(q.emails, 0) AS emails,
        coalesce(q.meetings, 0) AS meetings,
@@ -54,9 +57,10 @@ COMMENT ON VIEW sales_kpi.team_activity IS
 COMMENT ON COLUMN sales_kpi.team_activity.rep_id IS 'Rep';
 COMMENT ON COLUMN sales_kpi.team_activity.rep_name IS 'Rep name';
 COMMENT ON COLUMN sales_kpi.team_activity.team IS 'Team';
-COMMENT ON COLUMN sales_kpi.team_activity.tasks_total IS 'Tasks created this quarter';
-COMMENT ON COLUMN sales_kpi.team_activity.tasks_completed IS 'Tasks created this quarter and completed by the as-of day';
-COMMENT ON COLUMN sales_kpi.team_activity.tasks_overdue IS 'Tasks due before the end of the as-of day and not completed by then';
+COMMENT ON COLUMN sales_kpi.team_activity.tasks_this_quarter IS 'Tasks created this quarter';
+COMMENT ON COLUMN sales_kpi.team_activity.tasks_completed_this_quarter IS 'Tasks created this quarter and completed by the as-of day';
+COMMENT ON COLUMN sales_kpi.team_activity.tasks_overdue_any_age IS
+    'Tasks due before the end of the as-of day and not completed by then, whenever created (not only this quarter''s)';
 COMMENT ON COLUMN sales_kpi.team_activity.calls IS 'Calls this quarter';
 COMMENT ON COLUMN sales_kpi.team_activity.emails IS 'Emails this quarter';
 COMMENT ON COLUMN sales_kpi.team_activity.meetings IS 'Meetings this quarter';

@@ -1,0 +1,107 @@
+-- sales_kpi 1.0.1 -> 1.1
+
+\echo Use "ALTER EXTENSION sales_kpi UPDATE TO '1.1'" to load this file. \quit
+
+-------------------------------------------------------------------------------
+-- team_activity: each column says what it counts.  tasks_total and
+-- tasks_completed counted this quarter's tasks while tasks_overdue counted
+-- overdue tasks of any age, so a rep could read 584 overdue of 299 in total.
+-- They are now tasks_this_quarter, tasks_completed_this_quarter and
+-- tasks_overdue_any_age.  A view's columns cannot be renamed in place under
+-- CREATE OR REPLACE VIEW, so the view and its twin are dropped and created
+-- again; the privileges granted on them are kept.
+-------------------------------------------------------------------------------
+CREATE TEMPORARY TABLE team_activity_acl AS
+SELECT c.relname, c.relacl FROM pg_class c
+WHERE c.oid IN ('sales_kpi.team_activity'::regclass, 'sales_kpi.team_activity_mv'::regclass);
+
+DROP MATERIALIZED VIEW sales_kpi.team_activity_mv;
+DROP VIEW sales_kpi.team_activity;
+
+CREATE VIEW sales_kpi.team_activity WITH (security_invoker = true) AS
+WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
+quarter AS (
+    SELECT a.rep_id,
+           count(*) FILTER (WHERE a.kind = 'task') AS tasks_this_quarter,
+           count(*) FILTER (WHERE a.kind = 'task' AND a.completed_at < (SELECT as_of_end FROM f))
+               AS tasks_completed_this_quarter,
+           count(*) FILTER (WHERE a.kind = 'call') AS calls,
+           count(*) FILTER (WHERE a.kind = 'email') AS emails,
+           count(*) FILTER (WHERE a.kind = 'meeting') AS meetings,
+           count(*) AS activities_total
+    FROM sales_kpi.activities a
+    WHERE a.created_at >= (SELECT quarter_start FROM f) AND a.created_at < (SELECT as_of_end FROM f)
+    GROUP BY a.rep_id
+),
+overdue AS (
+    SELECT o.rep_id, count(*) AS tasks_overdue_any_age
+    FROM (SELECT a.rep_id FROM sales_kpi.activities a
+          WHERE a.kind = 'task' AND a.completed_at IS NULL
+            AND a.due_at < (SELECT as_of_end FROM f) AND a.created_at < (SELECT as_of_end FROM f)
+          UNION ALL
+          SELECT a.rep_id FROM sales_kpi.activities a
+          WHERE a.kind = 'task' AND a.completed_at >= (SELECT as_of_end FROM f)
+            AND a.due_at < (SELECT as_of_end FROM f) AND a.created_at < (SELECT as_of_end FROM f)) o
+    GROUP BY o.rep_id
+)
+SELECT r.rep_id,
+       r.name AS rep_name,
+       r.team,
+       coalesce(q.tasks_this_quarter, 0) AS tasks_this_quarter,
+       coalesce(q.tasks_completed_this_quarter, 0) AS tasks_completed_this_quarter,
+       coalesce(o.tasks_overdue_any_age, 0) AS tasks_overdue_any_age,
+       coalesce(q.calls, 0) AS calls,
+       coalesce(q.emails, 0) AS emails,
+       coalesce(q.meetings, 0) AS meetings,
+       coalesce(q.activities_total, 0) AS activities_total,
+       f.quarter_start AS period_start,
+       f.as_of
+FROM sales_kpi.reps r
+CROSS JOIN f
+LEFT JOIN quarter q ON q.rep_id = r.rep_id
+LEFT JOIN overdue o ON o.rep_id = r.rep_id
+WHERE (r.hired_on IS NULL OR r.hired_on <= f.as_of) AND (r.left_on IS NULL OR r.left_on > f.quarter_start);
+COMMENT ON VIEW sales_kpi.team_activity IS
+    'Team activity dashboard: per rep, tasks, calls, emails and meetings this fiscal quarter, and overdue tasks';
+COMMENT ON COLUMN sales_kpi.team_activity.rep_id IS 'Rep';
+COMMENT ON COLUMN sales_kpi.team_activity.rep_name IS 'Rep name';
+COMMENT ON COLUMN sales_kpi.team_activity.team IS 'Team';
+COMMENT ON COLUMN sales_kpi.team_activity.tasks_this_quarter IS 'Tasks created this quarter';
+COMMENT ON COLUMN sales_kpi.team_activity.tasks_completed_this_quarter IS 'Tasks created this quarter and completed by the as-of day';
+COMMENT ON COLUMN sales_kpi.team_activity.tasks_overdue_any_age IS
+    'Tasks due before the end of the as-of day and not completed by then, whenever created (not only this quarter''s)';
+COMMENT ON COLUMN sales_kpi.team_activity.calls IS 'Calls this quarter';
+COMMENT ON COLUMN sales_kpi.team_activity.emails IS 'Emails this quarter';
+COMMENT ON COLUMN sales_kpi.team_activity.meetings IS 'Meetings this quarter';
+COMMENT ON COLUMN sales_kpi.team_activity.activities_total IS 'All activities this quarter';
+COMMENT ON COLUMN sales_kpi.team_activity.period_start IS 'First day of the fiscal quarter';
+COMMENT ON COLUMN sales_kpi.team_activity.as_of IS 'The as-of day';
+
+DO $$
+BEGIN
+    EXECUTE 'CREATE MATERIALIZED VIEW sales_kpi.team_activity_mv AS '
+            || sales_kpi.twin_query('sales_kpi.team_activity'::regclass);
+END
+$$;
+CREATE UNIQUE INDEX team_activity_mv_key ON sales_kpi.team_activity_mv (rep_id) NULLS NOT DISTINCT;
+COMMENT ON MATERIALIZED VIEW sales_kpi.team_activity_mv IS 'Snapshot of sales_kpi.team_activity (no row-level security)';
+-- (the twin was computed just now, as of this session's day: the next
+-- refresh_dashboards() computes it again and records it)
+DELETE FROM sales_kpi.dashboard_refreshes WHERE view_name = 'sales_kpi.team_activity_mv';
+
+-- the privileges granted on the view and its twin before the update
+DO $$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN SELECT t.relname, a.privilege_type, a.grantee, a.is_grantable
+             FROM team_activity_acl t, aclexplode(t.relacl) a
+             WHERE a.grantee <> a.grantor
+    LOOP
+        EXECUTE format('GRANT %s ON sales_kpi.%I TO %s%s', g.privilege_type, g.relname,
+                       CASE g.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(g.grantee::regrole::text) END,
+                       CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
+END
+$$;
+DROP TABLE team_activity_acl;
