@@ -28,10 +28,16 @@ customers_ AS (
     FROM per_customer p
     WHERE (p.rfm).age > 0
 ),
-models AS (
+fits AS (
     SELECT @extschema@.bgnbd_fit(c.x, c.tx, c.age) AS bgnbd,
            @extschema@.gamma_gamma_fit(c.x, c.mean_spend) FILTER (WHERE c.x = 0 OR c.mean_spend > 0) AS gamma_gamma
     FROM customers_ c
+),
+-- A Gamma-Gamma fit with q <= 1 has no finite mean spend (few repeat
+-- buyers, as a rep's own customers may be): no predicted CLV then.
+models AS (
+    SELECT t.bgnbd, CASE WHEN (t.gamma_gamma).q > 1 THEN t.gamma_gamma END AS gamma_gamma
+    FROM fits t
 )
 SELECT c.customer_id,
        k.name AS customer_name,
@@ -62,5 +68,5 @@ COMMENT ON COLUMN sales_kpi.customer_value.mean_spend IS 'Mean won amount of the
 COMMENT ON COLUMN sales_kpi.customer_value.formula_clv IS 'clv() of the customer''s won deals (mean value x purchases a year x years)';
 COMMENT ON COLUMN sales_kpi.customer_value.expected_purchases_next_year IS 'BG/NBD: days with a won deal expected in the next 365 days';
 COMMENT ON COLUMN sales_kpi.customer_value.p_alive IS 'BG/NBD: probability the customer is still active';
-COMMENT ON COLUMN sales_kpi.customer_value.predicted_clv IS 'Predicted CLV over 12 months of 30 days, discounted 1% a month (BG/NBD x Gamma-Gamma)';
+COMMENT ON COLUMN sales_kpi.customer_value.predicted_clv IS 'Predicted CLV over 12 months of 30 days, discounted 1% a month (BG/NBD x Gamma-Gamma); NULL when the Gamma-Gamma fit has no finite mean spend (q <= 1)';
 COMMENT ON COLUMN sales_kpi.customer_value.as_of IS 'The as-of day';
