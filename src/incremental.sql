@@ -78,9 +78,13 @@ COMMENT ON TABLE sales_kpi.dashboard_refresh_state IS
     'The as-of day, time zone, fiscal year start, and the stage catalog, exchange rates, corporate currency and probability settings (md5 in catalog) the stores and twins were last computed under: any change makes the next refresh a full one';
 
 -- The deal ids a statement wrote to deals or deal_history.
+-- The change-capture triggers run as the extension's owner (SECURITY
+-- DEFINER): a role granted writes on a model table needs no privilege on the
+-- change log, which only the owner and sales_kpi_all_reps may read.
 CREATE FUNCTION sales_kpi.dashboard_deals_changed()
 RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -103,6 +107,7 @@ COMMENT ON FUNCTION sales_kpi.dashboard_deals_changed() IS
 CREATE FUNCTION sales_kpi.dashboard_table_changed()
 RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -120,6 +125,7 @@ COMMENT ON FUNCTION sales_kpi.dashboard_table_changed() IS
 CREATE FUNCTION sales_kpi.dashboard_activities_updated()
 RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
