@@ -181,6 +181,26 @@ DELETE FROM sales_kpi.deal_history WHERE deal_id LIKE '006M%';
 DELETE FROM sales_kpi.exchange_rates;
 DELETE FROM sales_kpi.quarantine WHERE source_schema = 'sfmc';
 
+-- Manager links that go round in a circle in the CRM (Ka -> Li -> Ka) would
+-- make a rep their own manager: those links are left unset, with a warning,
+-- and the rest loads (Mi keeps Ka as manager).
+CREATE SCHEMA sfmg;
+CREATE TABLE sfmg."user" (id text, name text, manager_id text);
+CREATE TABLE sfmg.opportunity (id text, owner_id text, account_id text, stage_name text, amount numeric,
+                               created_date timestamptz, close_date date, is_closed boolean, is_won boolean,
+                               is_deleted boolean, _fivetran_synced timestamptz);
+INSERT INTO sfmg."user" VALUES ('005G1', 'Ka', '005G2'), ('005G2', 'Li', '005G1'), ('005G3', 'Mi', '005G1');
+SELECT * FROM sales_kpi.sync_salesforce('sfmg') WHERE model_table = 'reps';
+SELECT rep_id, name, manager_id FROM sales_kpi.reps WHERE rep_id LIKE '005G%' ORDER BY 1;
+-- corrected in the CRM, the next sync loads them
+UPDATE sfmg."user" SET manager_id = NULL WHERE id = '005G1';
+SELECT * FROM sales_kpi.sync_salesforce('sfmg') WHERE model_table = 'reps';
+SELECT rep_id, name, manager_id FROM sales_kpi.reps WHERE rep_id LIKE '005G%' ORDER BY 1;
+DROP SCHEMA sfmg CASCADE;
+DELETE FROM sales_kpi.reps WHERE rep_id LIKE '005G%' AND manager_id IS NOT NULL;
+DELETE FROM sales_kpi.reps WHERE rep_id LIKE '005G%';
+DELETE FROM sales_kpi.sync_state WHERE source_schema = 'sfmg';
+
 -- HubSpot: deal_currency_code and closed_lost_reason, current and in the
 -- property history (the reason given when the deal was lost, then edited).
 CREATE SCHEMA hsmc;

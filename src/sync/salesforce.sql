@@ -59,6 +59,7 @@ DECLARE
     n bigint;
     ins bigint;
     del bigint;
+    circled bigint;
     qn bigint;
     qs bigint;
     stage_table boolean;
@@ -154,6 +155,17 @@ BEGIN
                                     THEN u.manager_id END AS manager_id
               FROM pg_temp.sync_users u WHERE u.rule IS NULL AND NOT u.deleted) m
         WHERE r.rep_id = m.rep_id AND r.manager_id IS DISTINCT FROM m.manager_id;
+        -- Manager links that go round in a circle (a data error in the CRM)
+        -- would be refused at commit: the synced users' links on the
+        -- circle are left unset, and the rest loads.
+        UPDATE sales_kpi.reps r SET manager_id = NULL
+        WHERE r.rep_id IN (SELECT sales_kpi.manager_cycle_members())
+          AND r.rep_id IN (SELECT u.rep_id FROM pg_temp.sync_users u);
+        GET DIAGNOSTICS circled = ROW_COUNT;
+        IF circled > 0 THEN
+            RAISE WARNING 'the manager links of % users of %.user go round in a circle: left unset', circled, s
+                USING HINT = 'Correct user.manager_id in the CRM; the next sync loads them.';
+        END IF;
     END IF;
     -- A deleted user leaves the model unless the model still refers to them.
     DELETE FROM sales_kpi.reps r USING pg_temp.sync_users u
