@@ -20,6 +20,7 @@ SQL_PARTS   = src/sales_kpi.sql src/stage_catalog.sql src/rates.sql src/duration
               src/clv.sql src/acv.sql src/velocity.sql src/retention.sql src/percentile.sql src/summary.sql src/window.sql \
               src/scalar.sql src/fiscal.sql src/bgnbd.sql \
               src/model.sql src/currency.sql src/history.sql $(addprefix src/dashboards/,$(DASHBOARDS)) src/incremental.sql src/refresh.sql \
+              src/rep_security.sql src/grants.sql \
               $(addprefix src/sync/,$(SYNCS))
 # Connector syncs: what they share, then one file per source.
 SYNCS       = common.sql salesforce.sql hubspot.sql
@@ -36,7 +37,7 @@ REGRESS     = stage_outcome win_rate conversion_rate time_in_pipeline \
               sales_cycle_length ramp_time clv acv pipeline_velocity retention \
               window_functions scalars fiscal settings errors differential parallel combine \
               history sync summary percentile currency pipeline_flow forecast bgnbd \
-              dashboards dashboard_security incremental
+              dashboards dashboard_security incremental rep_security
 REGRESS_OPTS = --inputdir=. --load-extension=sales_kpi
 # Isolation tests (specs/*.spec): behaviour across concurrent sessions.
 ISOLATION   = stage_catalog_sessions
