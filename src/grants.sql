@@ -14,7 +14,7 @@
 -- that reads none of the twins, stores or operational tables.
 CREATE FUNCTION sales_kpi.rep_readable_relations()
 RETURNS SETOF regclass
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     WITH internal AS (

@@ -101,6 +101,7 @@ END
 $$;
 COMMENT ON FUNCTION sales_kpi.dashboard_deals_changed() IS
     'Statement trigger on sales_kpi.deals and sales_kpi.deal_history: records the deals written, for the next incremental refresh';
+REVOKE ALL ON FUNCTION sales_kpi.dashboard_deals_changed() FROM PUBLIC;
 
 -- Any other write: one row per statement (a TRUNCATE of deal_history, whose
 -- rows no transition table shows, makes the next refresh a full one).
@@ -118,6 +119,7 @@ END
 $$;
 COMMENT ON FUNCTION sales_kpi.dashboard_table_changed() IS
     'Statement trigger on the model tables: records that the table was written, for the next incremental refresh';
+REVOKE ALL ON FUNCTION sales_kpi.dashboard_table_changed() FROM PUBLIC;
 
 -- An UPDATE of activities counts only when it changed what the dashboards
 -- read of them (deleting a deal sets its activities' deal_id to NULL, which
@@ -139,6 +141,7 @@ END
 $$;
 COMMENT ON FUNCTION sales_kpi.dashboard_activities_updated() IS
     'Statement trigger on sales_kpi.activities (UPDATE): records the write when it changed the rep, kind or any time of an activity (what the dashboards read)';
+REVOKE ALL ON FUNCTION sales_kpi.dashboard_activities_updated() FROM PUBLIC;
 
 DO $$
 DECLARE

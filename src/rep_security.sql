@@ -113,7 +113,7 @@ CREATE TRIGGER reps_visibility AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON s
 -- The reps whose manager chain leads back to them.
 CREATE FUNCTION sales_kpi.manager_cycle_members()
 RETURNS SETOF text
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     WITH RECURSIVE up(start, cur) AS (
@@ -239,7 +239,7 @@ CREATE TRIGGER reps_hierarchy_guarded BEFORE INSERT OR UPDATE ON sales_kpi.reps
 -- every rep may read).
 CREATE FUNCTION sales_kpi.rep_security_tables()
 RETURNS TABLE (table_name regclass, rep_column name)
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     VALUES ('sales_kpi.reps'::regclass, 'rep_id'::name),

@@ -184,6 +184,9 @@ DROP TABLE update_acl;
 ALTER FUNCTION sales_kpi.dashboard_deals_changed() SECURITY DEFINER;
 ALTER FUNCTION sales_kpi.dashboard_table_changed() SECURITY DEFINER;
 ALTER FUNCTION sales_kpi.dashboard_activities_updated() SECURITY DEFINER;
+REVOKE ALL ON FUNCTION sales_kpi.dashboard_deals_changed() FROM PUBLIC;
+REVOKE ALL ON FUNCTION sales_kpi.dashboard_table_changed() FROM PUBLIC;
+REVOKE ALL ON FUNCTION sales_kpi.dashboard_activities_updated() FROM PUBLIC;
 
 -------------------------------------------------------------------------------
 -- Per-rep security and the grant functions (src/rep_security.sql,
@@ -304,7 +307,7 @@ CREATE TRIGGER reps_visibility AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON s
 -- The reps whose manager chain leads back to them.
 CREATE FUNCTION sales_kpi.manager_cycle_members()
 RETURNS SETOF text
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     WITH RECURSIVE up(start, cur) AS (
@@ -430,7 +433,7 @@ CREATE TRIGGER reps_hierarchy_guarded BEFORE INSERT OR UPDATE ON sales_kpi.reps
 -- every rep may read).
 CREATE FUNCTION sales_kpi.rep_security_tables()
 RETURNS TABLE (table_name regclass, rep_column name)
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     VALUES ('sales_kpi.reps'::regclass, 'rep_id'::name),
@@ -549,7 +552,7 @@ INSERT INTO sales_kpi.rep_visibility (login, rep_id) SELECT login, rep_id FROM b
 -- that reads none of the twins, stores or operational tables.
 CREATE FUNCTION sales_kpi.rep_readable_relations()
 RETURNS SETOF regclass
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     WITH internal AS (

@@ -88,23 +88,24 @@ SELECT is_empty($$
   'the duration aggregates declare SSPACE 32, the size of their state');
 
 -- Every function of the extension is PARALLEL SAFE and commented, but for
--- those that write (refresh, scheduling, the syncs and their parts) and the
--- trigger functions, which are VOLATILE and PARALLEL UNSAFE.
-\set writers '''refresh_dashboards'', ''refresh_dashboard_stores'', ''schedule_refresh'', ''unschedule_refresh'', ''schedule_sync'', ''unschedule_sync'', ''sync_salesforce'', ''sync_hubspot'', ''sync_begin'', ''sync_read'', ''sync_end'', ''sync_analyze'', ''sync_quarantine'', ''sync_stage_start'', ''sync_stage_catalog'', ''sync_stage_flags'', ''sync_check_deals'', ''sync_write_deals'', ''sync_write_activities'', ''sync_create_indexes'''
+-- those that write (refresh, scheduling, the syncs and their parts, the rep
+-- security switches and the grant functions) and the trigger functions,
+-- which are VOLATILE and PARALLEL UNSAFE.
+\set writers '''refresh_dashboards'', ''refresh_dashboard_stores'', ''schedule_refresh'', ''unschedule_refresh'', ''schedule_sync'', ''unschedule_sync'', ''sync_salesforce'', ''sync_hubspot'', ''sync_begin'', ''sync_read'', ''sync_end'', ''sync_analyze'', ''sync_quarantine'', ''sync_stage_start'', ''sync_stage_catalog'', ''sync_stage_flags'', ''sync_check_deals'', ''sync_write_deals'', ''sync_write_activities'', ''sync_create_indexes'', ''rep_policies_create'', ''enable_rep_security'', ''disable_rep_security'', ''run_grants'', ''grant_dashboard_reader'', ''revoke_dashboard_reader'', ''grant_rep_access'', ''revoke_rep_access'''
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sales_kpi'
   WHERE p.proparallel <> 's' AND p.prorettype <> 'trigger'::regtype
     AND p.proname NOT IN ($$ || :'writers' || $$) $$,
-  'every function and aggregate is PARALLEL SAFE, but for the refresh, scheduling, sync and trigger functions');
+  'every function and aggregate is PARALLEL SAFE, but for the refresh, scheduling, sync, security, grant and trigger functions');
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sales_kpi'
   WHERE (p.prorettype = 'trigger'::regtype OR p.proname IN ($$ || :'writers' || $$))
     AND (p.proparallel <> 'u' OR p.provolatile <> 'v') $$,
-  'the refresh, scheduling, sync and trigger functions, which write or invalidate, are VOLATILE and PARALLEL UNSAFE');
+  'the refresh, scheduling, sync, security, grant and trigger functions, which write or invalidate, are VOLATILE and PARALLEL UNSAFE');
 -- A SECURITY DEFINER function fixes its search_path and is not PUBLIC's.
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
