@@ -51,6 +51,8 @@ CREATE TABLE sales_kpi.deal_history (
 );
 CREATE UNIQUE INDEX deal_history_key ON sales_kpi.deal_history (deal_id, lower(valid));
 CREATE INDEX deal_history_open ON sales_kpi.deal_history (deal_id) WHERE upper_inf(valid);
+-- (a rep's versions, read through the rep security policy)
+CREATE INDEX deal_history_rep_id ON sales_kpi.deal_history (rep_id);
 COMMENT ON TABLE sales_kpi.deal_history IS
     'Every version of every deal (all of its columns) and the time range it was valid in; versions of a deal never overlap';
 COMMENT ON COLUMN sales_kpi.deal_history.valid IS 'When this version was the deal: [from, to); to is open for the current version';

@@ -189,6 +189,12 @@ REVOKE ALL ON FUNCTION sales_kpi.dashboard_table_changed() FROM PUBLIC;
 REVOKE ALL ON FUNCTION sales_kpi.dashboard_activities_updated() FROM PUBLIC;
 
 -------------------------------------------------------------------------------
+-- A rep's versions, read through the rep security policy: an index (built
+-- here over the whole history, which takes a while on a large one).
+-------------------------------------------------------------------------------
+CREATE INDEX deal_history_rep_id ON sales_kpi.deal_history (rep_id);
+
+-------------------------------------------------------------------------------
 -- Per-rep security and the grant functions (src/rep_security.sql,
 -- src/grants.sql).
 -------------------------------------------------------------------------------
@@ -209,17 +215,27 @@ REVOKE ALL ON FUNCTION sales_kpi.dashboard_activities_updated() FROM PUBLIC;
 --                                 role that bypasses row-level security or a
 --                                 member of sales_kpi_all_reps changes a
 --                                 rep's rep_id, login or manager_id
---   sales_kpi_rep_access          the policy on every model table and store
---                                 that holds rows of a rep, created here
---   enable_rep_security()         switch it on and off: a row of
---   disable_rep_security()        sales_kpi.rep_security_state
+--   the policies                  on every model table and store holding
+--                                 rows of a rep: sales_kpi_rep_access
+--                                 (rep_id = ANY (visible_rep_ids()), which
+--                                 an index on rep_id answers),
+--                                 sales_kpi_all_reps (TO that role: true),
+--                                 and, while switched off,
+--                                 sales_kpi_rep_security_off
+--   enable_rep_security()         the switch: a row of
+--   disable_rep_security()        sales_kpi.rep_security_state, whose
+--                                 trigger adds or drops the "off" policy
 --
 -- pg_dump carries neither the policies nor the row-level security of an
 -- extension's tables, only the rows of its configuration tables: so the
 -- policies are created with the extension (CREATE EXTENSION re-creates them
--- on restore) and the switch is a row pg_dump carries.  Switched off, the
--- policy lets every row through unless the table has permissive policies of
--- the user's own, which then decide alone, as before this policy existed.
+-- on restore, switched off) and the switch is a row pg_dump carries, whose
+-- trigger switches them on again as pg_restore loads it.  Switched off, the
+-- "off" policy lets every row through unless the table has permissive
+-- policies of the user's own, which then decide alone, as before these
+-- policies existed.  Switched on, a restricted role's only policy is one
+-- comparison with an array, so its dashboards read through the indexes on
+-- rep_id; a member of sales_kpi_all_reps has a policy that is simply true.
 
 DO $$
 BEGIN
@@ -241,6 +257,28 @@ AS $$
 $$;
 COMMENT ON FUNCTION sales_kpi.sees_all_reps() IS
     'True when the current role is a member of sales_kpi_all_reps: the rep security policies show it every row';
+
+-- The switch.  No row (a fresh install) is off; pg_dump carries the row.
+CREATE TABLE sales_kpi.rep_security_state (
+    singleton   boolean PRIMARY KEY DEFAULT true CONSTRAINT rep_security_state_one_row CHECK (singleton),
+    enabled     boolean NOT NULL,
+    changed_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    changed_by  name NOT NULL DEFAULT CURRENT_USER
+);
+COMMENT ON TABLE sales_kpi.rep_security_state IS
+    'Whether the rep security policies are on: set by sales_kpi.enable_rep_security() and disable_rep_security()';
+SELECT pg_catalog.pg_extension_config_dump('sales_kpi.rep_security_state', '');
+GRANT SELECT ON sales_kpi.rep_security_state TO PUBLIC;
+
+CREATE FUNCTION sales_kpi.rep_security_enabled()
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce((SELECT s.enabled FROM sales_kpi.rep_security_state s), false)
+$$;
+COMMENT ON FUNCTION sales_kpi.rep_security_enabled() IS
+    'True when sales_kpi.enable_rep_security() is in force';
 
 CREATE TABLE sales_kpi.rep_visibility (
     login   name NOT NULL,
@@ -264,11 +302,14 @@ RETURNS text[]
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+    -- (switched off: none, so that only the "off" policy and the user's own
+    -- decide)
     SELECT coalesce(array_agg(v.rep_id ORDER BY v.rep_id), '{}')
-    FROM sales_kpi.rep_visibility v WHERE v.login = current_user
+    FROM sales_kpi.rep_visibility v
+    WHERE v.login = current_user AND sales_kpi.rep_security_enabled()
 $$;
 COMMENT ON FUNCTION sales_kpi.visible_rep_ids() IS
-    'The rep_ids whose rows the current role sees under the rep security policies: its own rep and those it manages (any depth)';
+    'The rep_ids whose rows the current role sees under the rep security policies: its own rep and those it manages (any depth); none while switched off';
 
 -- The org chart unrolled: every login with its own rep and everyone below.
 -- Set semantics (UNION) make the walk end even on a cycle the commit-time
@@ -358,30 +399,8 @@ CREATE CONSTRAINT TRIGGER reps_manager_acyclic AFTER INSERT OR UPDATE OF manager
     DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW WHEN (NEW.manager_id IS NOT NULL) EXECUTE FUNCTION sales_kpi.reps_manager_acyclic();
 
--- The switch.  No row (a fresh install) is off; pg_dump carries the row.
-CREATE TABLE sales_kpi.rep_security_state (
-    singleton   boolean PRIMARY KEY DEFAULT true CONSTRAINT rep_security_state_one_row CHECK (singleton),
-    enabled     boolean NOT NULL,
-    changed_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    changed_by  name NOT NULL DEFAULT CURRENT_USER
-);
-COMMENT ON TABLE sales_kpi.rep_security_state IS
-    'Whether the rep security policies are on: set by sales_kpi.enable_rep_security() and disable_rep_security()';
-SELECT pg_catalog.pg_extension_config_dump('sales_kpi.rep_security_state', '');
-GRANT SELECT ON sales_kpi.rep_security_state TO PUBLIC;
-
-CREATE FUNCTION sales_kpi.rep_security_enabled()
-RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT coalesce((SELECT s.enabled FROM sales_kpi.rep_security_state s), false)
-$$;
-COMMENT ON FUNCTION sales_kpi.rep_security_enabled() IS
-    'True when sales_kpi.enable_rep_security() is in force';
-
--- Switched off, the policy of a table lets every row through, unless the
--- table has permissive policies of its own.
+-- Switched off, a table's policies let every row through, unless the table
+-- has permissive policies of the user's own.
 CREATE FUNCTION sales_kpi.rep_policy_open(tbl regclass)
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -390,10 +409,11 @@ AS $$
     SELECT NOT sales_kpi.rep_security_enabled()
        AND NOT EXISTS (SELECT FROM pg_catalog.pg_policy p
                        WHERE p.polrelid OPERATOR(pg_catalog.=) tbl AND p.polpermissive
-                         AND p.polname OPERATOR(pg_catalog.<>) 'sales_kpi_rep_access')
+                         AND p.polname OPERATOR(pg_catalog.<>) ALL (ARRAY['sales_kpi_rep_access', 'sales_kpi_all_reps',
+                                                                         'sales_kpi_rep_security_off']::name[]))
 $$;
 COMMENT ON FUNCTION sales_kpi.rep_policy_open(regclass) IS
-    'True when rep security is off and the table has no permissive policy of its own: its sales_kpi_rep_access policy lets every row through';
+    'True when rep security is off and the table has no permissive policy of its own: its sales_kpi_rep_security_off policy lets every row through';
 
 -- With the policies on, a rep's rep_id, login and manager_id decide what
 -- every role sees: a role the policies restrict may not change them (even
@@ -451,33 +471,64 @@ $$;
 COMMENT ON FUNCTION sales_kpi.rep_security_tables() IS
     'The tables sales_kpi.enable_rep_security() puts a policy on, with the column naming each row''s rep (NULL: only sales_kpi_all_reps members read it)';
 
--- The policies, with the extension.
-CREATE FUNCTION sales_kpi.rep_policies_create()
+-- The policies, as the switch says.
+CREATE FUNCTION sales_kpi.rep_policies_apply()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     t record;
+    enabled boolean := sales_kpi.rep_security_enabled();
 BEGIN
     FOR t IN SELECT * FROM sales_kpi.rep_security_tables() LOOP
+        IF t.rep_column IS NOT NULL
+           AND NOT EXISTS (SELECT FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) t.table_name
+                             AND p.polname OPERATOR(pg_catalog.=) 'sales_kpi_rep_access') THEN
+            EXECUTE format('CREATE POLICY sales_kpi_rep_access ON %s '
+                           'USING (%I OPERATOR(pg_catalog.=) ANY (CAST((SELECT sales_kpi.visible_rep_ids()) AS text[])))',
+                           t.table_name, t.rep_column);
+        END IF;
         IF NOT EXISTS (SELECT FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) t.table_name
-                         AND p.polname OPERATOR(pg_catalog.=) 'sales_kpi_rep_access') THEN
-            EXECUTE format('CREATE POLICY sales_kpi_rep_access ON %s USING ((SELECT sales_kpi.rep_policy_open(%L)) '
-                           'OR (SELECT sales_kpi.rep_security_enabled()) AND ((SELECT sales_kpi.sees_all_reps())%s))',
-                           t.table_name, t.table_name,
-                           CASE WHEN t.rep_column IS NOT NULL
-                                THEN format(' OR %I OPERATOR(pg_catalog.=) ANY (CAST((SELECT sales_kpi.visible_rep_ids()) AS text[]))',
-                                            t.rep_column) ELSE '' END);
+                         AND p.polname OPERATOR(pg_catalog.=) 'sales_kpi_all_reps') THEN
+            EXECUTE format('CREATE POLICY sales_kpi_all_reps ON %s TO sales_kpi_all_reps USING (true)', t.table_name);
+        END IF;
+        IF enabled THEN
+            IF EXISTS (SELECT FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) t.table_name
+                         AND p.polname OPERATOR(pg_catalog.=) 'sales_kpi_rep_security_off') THEN
+                EXECUTE format('DROP POLICY sales_kpi_rep_security_off ON %s', t.table_name);
+            END IF;
+        ELSIF NOT EXISTS (SELECT FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) t.table_name
+                            AND p.polname OPERATOR(pg_catalog.=) 'sales_kpi_rep_security_off') THEN
+            EXECUTE format('CREATE POLICY sales_kpi_rep_security_off ON %s USING ((SELECT sales_kpi.rep_policy_open(%L)))',
+                           t.table_name, t.table_name);
         END IF;
         EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t.table_name);
     END LOOP;
 END
 $$;
-COMMENT ON FUNCTION sales_kpi.rep_policies_create() IS
-    'Creates the sales_kpi_rep_access policy on each table of sales_kpi.rep_security_tables() where it is missing, and turns row-level security on there';
-REVOKE ALL ON FUNCTION sales_kpi.rep_policies_create() FROM PUBLIC;
-SELECT sales_kpi.rep_policies_create();
+COMMENT ON FUNCTION sales_kpi.rep_policies_apply() IS
+    'Makes the policies of sales_kpi.rep_security_tables() what the switch says (creating any missing), and turns row-level security on there';
+REVOKE ALL ON FUNCTION sales_kpi.rep_policies_apply() FROM PUBLIC;
+SELECT sales_kpi.rep_policies_apply();
+
+-- Every change of the switch applies it: enable and disable write the row,
+-- and so does pg_restore, which is how a restored database is switched on.
+CREATE FUNCTION sales_kpi.rep_security_state_changed()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM sales_kpi.rep_policies_apply();
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.rep_security_state_changed() IS
+    'Trigger on sales_kpi.rep_security_state: applies the switch to the policies';
+REVOKE ALL ON FUNCTION sales_kpi.rep_security_state_changed() FROM PUBLIC;
+CREATE TRIGGER rep_security_state_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sales_kpi.rep_security_state
+    FOR EACH STATEMENT EXECUTE FUNCTION sales_kpi.rep_security_state_changed();
 
 CREATE FUNCTION sales_kpi.enable_rep_security()
 RETURNS TABLE (table_name regclass, policy text)
@@ -488,22 +539,22 @@ DECLARE
     t record;
     others text;
 BEGIN
-    -- (a policy dropped or row-level security turned off by hand: back on)
-    PERFORM sales_kpi.rep_policies_create();
+    -- (the trigger applies it, and puts back a policy dropped or row-level
+    -- security turned off by hand)
     INSERT INTO sales_kpi.rep_security_state AS s (enabled) VALUES (true)
     ON CONFLICT (singleton) DO UPDATE SET enabled = true, changed_at = excluded.changed_at, changed_by = excluded.changed_by;
     FOR t IN SELECT * FROM sales_kpi.rep_security_tables() LOOP
         -- permissive policies add up: another one would widen what a rep sees
         SELECT string_agg(quote_ident(p.polname), ', ') INTO others FROM pg_catalog.pg_policy p
         WHERE p.polrelid OPERATOR(pg_catalog.=) t.table_name AND p.polpermissive
-          AND p.polname OPERATOR(pg_catalog.<>) 'sales_kpi_rep_access';
+          AND p.polname OPERATOR(pg_catalog.<>) ALL (ARRAY['sales_kpi_rep_access', 'sales_kpi_all_reps']::name[]);
         IF others IS NOT NULL THEN
             RAISE WARNING 'table % has other permissive policies: %', t.table_name, others
                 USING DETAIL = 'Permissive policies are combined with OR: a row any of them allows is visible.',
                       HINT = 'Drop them, or make them AS RESTRICTIVE to narrow sales_kpi_rep_access further.';
         END IF;
         table_name := t.table_name;
-        policy := 'sales_kpi_rep_access';
+        policy := CASE WHEN t.rep_column IS NULL THEN 'sales_kpi_all_reps' ELSE 'sales_kpi_rep_access' END;
         RETURN NEXT;
     END LOOP;
 END

@@ -91,7 +91,7 @@ SELECT is_empty($$
 -- those that write (refresh, scheduling, the syncs and their parts, the rep
 -- security switches and the grant functions) and the trigger functions,
 -- which are VOLATILE and PARALLEL UNSAFE.
-\set writers '''refresh_dashboards'', ''refresh_dashboard_stores'', ''schedule_refresh'', ''unschedule_refresh'', ''schedule_sync'', ''unschedule_sync'', ''sync_salesforce'', ''sync_hubspot'', ''sync_begin'', ''sync_read'', ''sync_end'', ''sync_analyze'', ''sync_quarantine'', ''sync_stage_start'', ''sync_stage_catalog'', ''sync_stage_flags'', ''sync_check_deals'', ''sync_write_deals'', ''sync_write_activities'', ''sync_create_indexes'', ''rep_policies_create'', ''enable_rep_security'', ''disable_rep_security'', ''run_grants'', ''grant_dashboard_reader'', ''revoke_dashboard_reader'', ''grant_rep_access'', ''revoke_rep_access'''
+\set writers '''refresh_dashboards'', ''refresh_dashboard_stores'', ''schedule_refresh'', ''unschedule_refresh'', ''schedule_sync'', ''unschedule_sync'', ''sync_salesforce'', ''sync_hubspot'', ''sync_begin'', ''sync_read'', ''sync_end'', ''sync_analyze'', ''sync_quarantine'', ''sync_stage_start'', ''sync_stage_catalog'', ''sync_stage_flags'', ''sync_check_deals'', ''sync_write_deals'', ''sync_write_activities'', ''sync_create_indexes'', ''rep_policies_apply'', ''enable_rep_security'', ''disable_rep_security'', ''run_grants'', ''grant_dashboard_reader'', ''revoke_dashboard_reader'', ''grant_rep_access'', ''revoke_rep_access'''
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'

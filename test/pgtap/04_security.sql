@@ -2,17 +2,23 @@
 -- install has them (what they do is in sql/rep_security.sql and
 -- test/security/run).
 BEGIN;
-SELECT plan(43);
+SELECT plan(55);
 
 SELECT has_role('sales_kpi_all_reps', 'the role sales_kpi_all_reps exists');
 SELECT ok(NOT (SELECT rolcanlogin FROM pg_roles WHERE rolname = 'sales_kpi_all_reps'), 'sales_kpi_all_reps cannot log in');
 SELECT ok(NOT sales_kpi.rep_security_enabled(), 'rep security is off on a fresh install');
 SELECT is_empty('SELECT * FROM sales_kpi.rep_security_state', 'no switch row on a fresh install');
 
--- The policy and row-level security on every table of rep_security_tables().
-SELECT policies_are('sales_kpi', t.table_name::text, ARRAY['sales_kpi_rep_access'],
-                    t.table_name::text || ' has the one policy sales_kpi_rep_access')
-FROM (SELECT c.relname AS table_name FROM sales_kpi.rep_security_tables() r JOIN pg_class c ON c.oid = r.table_name) t;
+-- The policies and row-level security on every table of rep_security_tables()
+-- (switched off: with the "off" policy).
+SELECT policies_are('sales_kpi', t.relname::text,
+                    CASE WHEN t.rep_column IS NULL THEN ARRAY['sales_kpi_all_reps', 'sales_kpi_rep_security_off']
+                         ELSE ARRAY['sales_kpi_rep_access', 'sales_kpi_all_reps', 'sales_kpi_rep_security_off'] END,
+                    t.relname || ' has the policies of rep security, switched off')
+FROM (SELECT c.relname, r.rep_column FROM sales_kpi.rep_security_tables() r JOIN pg_class c ON c.oid = r.table_name) t;
+SELECT policy_roles_are('sales_kpi', t.relname::text, 'sales_kpi_all_reps', ARRAY['sales_kpi_all_reps'],
+                        t.relname || ': sales_kpi_all_reps applies to that role only')
+FROM (SELECT c.relname FROM sales_kpi.rep_security_tables() r JOIN pg_class c ON c.oid = r.table_name) t;
 SELECT is((SELECT count(*) FROM sales_kpi.rep_security_tables()), 11::bigint, 'eleven tables carry the policy');
 SELECT ok(bool_and(c.relrowsecurity), 'row-level security is on for every one of them')
 FROM sales_kpi.rep_security_tables() r JOIN pg_class c ON c.oid = r.table_name;
@@ -22,6 +28,7 @@ SELECT policies_are('sales_kpi', 'rep_visibility', ARRAY['own_login'], 'rep_visi
 SELECT has_trigger('sales_kpi', 'reps', 'reps_visibility', 'reps keeps the org chart');
 SELECT has_trigger('sales_kpi', 'reps', 'reps_manager_acyclic', 'reps refuses manager cycles');
 SELECT has_trigger('sales_kpi', 'reps', 'reps_hierarchy_guarded', 'reps guards login and manager_id');
+SELECT has_trigger('sales_kpi', 'rep_security_state', 'rep_security_state_changed', 'the switch applies itself to the policies');
 
 -- Signatures.
 SELECT function_returns('sales_kpi', f, '{}'::name[], r, f || '() returns ' || r)
@@ -36,7 +43,7 @@ SELECT function_privs_are('sales_kpi', f, a, 'public', '{}'::text[], f || ' is n
 FROM (VALUES ('enable_rep_security', '{}'::name[]), ('disable_rep_security', '{}'::name[]),
              ('grant_dashboard_reader', ARRAY['regrole']), ('revoke_dashboard_reader', ARRAY['regrole']),
              ('grant_rep_access', ARRAY['regrole']), ('revoke_rep_access', ARRAY['regrole']),
-             ('rep_policies_create', '{}'::name[])) AS v(f, a);
+             ('rep_policies_apply', '{}'::name[])) AS v(f, a);
 SELECT function_privs_are('sales_kpi', f, a, 'public', ARRAY['EXECUTE'], f || ' is executable by PUBLIC (the policies call it)')
 FROM (VALUES ('sees_all_reps', '{}'::name[]), ('visible_rep_ids', '{}'::name[]), ('rep_security_enabled', '{}'::name[]),
              ('rep_policy_open', ARRAY['regclass'])) AS v(f, a);
