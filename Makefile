@@ -37,7 +37,7 @@ REGRESS     = stage_outcome win_rate conversion_rate time_in_pipeline \
               sales_cycle_length ramp_time clv acv pipeline_velocity retention \
               window_functions scalars fiscal settings errors differential parallel combine \
               history sync summary percentile currency pipeline_flow forecast bgnbd \
-              dashboards dashboard_security incremental rep_security
+              dashboards kpi_summary_periods dashboard_security incremental rep_security
 REGRESS_OPTS = --inputdir=. --load-extension=sales_kpi
 # Isolation tests (specs/*.spec): behaviour across concurrent sessions.
 ISOLATION   = stage_catalog_sessions

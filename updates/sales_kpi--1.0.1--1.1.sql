@@ -195,6 +195,275 @@ REVOKE ALL ON FUNCTION sales_kpi.dashboard_activities_updated() FROM PUBLIC;
 CREATE INDEX deal_history_rep_id ON sales_kpi.deal_history (rep_id);
 
 -------------------------------------------------------------------------------
+-- kpi_summary: customer retention, churn and MRR from running totals instead
+-- of one aggregate per period over every customer and subscription (same
+-- numbers; src/dashboards/kpi_summary.sql).  The twins that run its query,
+-- and the alerts' twin that reads them, are created again with their
+-- privileges.
+-------------------------------------------------------------------------------
+CREATE TEMPORARY TABLE update_acl AS
+SELECT c.relname, c.relacl FROM pg_class c
+WHERE c.oid IN ('sales_kpi.kpi_summary_periods_mv'::regclass, 'sales_kpi.kpi_summary_mv'::regclass,
+                'sales_kpi.kpi_values_of_twins'::regclass, 'sales_kpi.kpi_alerts_of_twins'::regclass,
+                'sales_kpi.kpi_alerts_mv'::regclass);
+DROP MATERIALIZED VIEW sales_kpi.kpi_alerts_mv;
+DROP VIEW sales_kpi.kpi_alerts_of_twins;
+DROP VIEW sales_kpi.kpi_values_of_twins;
+DROP MATERIALIZED VIEW sales_kpi.kpi_summary_mv;
+DROP MATERIALIZED VIEW sales_kpi.kpi_summary_periods_mv;
+CREATE OR REPLACE VIEW sales_kpi.kpi_summary_periods WITH (security_invoker = true) AS
+WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
+grains AS (SELECT * FROM (VALUES ('month'), ('quarter'), ('year')) AS g(grain)),
+months AS (
+    SELECT m
+    FROM f, generate_series(date_trunc('month', least((SELECT min(created_at) FROM sales_kpi.deals), f.as_of_end - interval '1 day')),
+                            f.as_of_end - interval '1 day', interval '1 month') AS m
+),
+p AS (
+    SELECT x.grain, x.period_start, x.period_label,
+           least(CASE x.grain WHEN 'month' THEN x.period_start + interval '1 month'
+                              WHEN 'quarter' THEN x.period_start + interval '3 months'
+                              ELSE x.period_start + interval '1 year' END, f.as_of + 1)::date AS period_end
+    FROM f, (SELECT g.grain, @extschema@.fiscal_period_start(m, g.grain) AS period_start,
+                    @extschema@.fiscal_period_label(m, g.grain) AS period_label
+             FROM months, grains g GROUP BY 1, 2, 3) AS x
+),
+-- Customer retention and churn without visiting every customer for every
+-- period: retention_rate's two counts from running totals.  A customer
+-- [acquired_on, churned_on) is active on a period's first day when acquired
+-- by then (or always) and not churned by then, so
+--   at_start = customers acquired by the first day - customers churned by it
+-- (a customer acquired and churned the same day, an empty range, is in both
+-- or neither), and of those the ones not active on the last day are the
+-- ones that churned after the first day and by the last:
+--   lost     = customers acquired by the first day, churned in (first, last]
+-- which only the period holding the churn day can count.  retention_rate is
+-- (at_start - lost) / at_start and churn_rate lost / at_start, as the
+-- aggregates compute them (sql/kpi_summary_periods.sql checks them equal).
+customer_days AS (
+    SELECT c.acquired_on AS day, count(*) AS n FROM sales_kpi.customers c GROUP BY 1
+    UNION ALL
+    SELECT c.churned_on, -count(*) FROM sales_kpi.customers c WHERE c.churned_on IS NOT NULL GROUP BY 1
+),
+customers_at_start AS (
+    SELECT p.grain, p.period_start, sum(d.n)::bigint AS n
+    FROM p JOIN customer_days d ON d.day IS NULL OR d.day <= p.period_start
+    GROUP BY 1, 2
+),
+customers_lost AS (
+    -- (a churn day belongs to one period of each grain: the one it falls in,
+    -- unless it is its first day; by its last day unless after the as-of day)
+    SELECT c.grain, c.period_start, count(*) AS n
+    FROM (SELECT c.acquired_on, c.churned_on, g.grain, @extschema@.fiscal_period_start(c.churned_on, g.grain) AS period_start
+          FROM sales_kpi.customers c CROSS JOIN grains g
+          WHERE isfinite(c.churned_on) AND c.churned_on <= (SELECT as_of FROM f)) c
+    WHERE c.churned_on > c.period_start AND (c.acquired_on IS NULL OR c.acquired_on <= c.period_start)
+    GROUP BY 1, 2
+),
+-- MRR on a period's last day the same way: subscriptions started by then
+-- minus those ended by then, per number of decimals, so that the sum shows
+-- the decimals sum() shows over the active ones (0 when none is).
+subscription_days AS (
+    SELECT x.day, x.scale, sum(x.n) AS n, sum(x.mrr) AS mrr
+    FROM (SELECT CASE WHEN lower_inf(s.active) THEN NULL WHEN lower_inc(s.active) THEN lower(s.active)
+                      ELSE lower(s.active) + 1 END AS day,
+                 scale(s.mrr) AS scale, 1 AS n, s.mrr
+          FROM sales_kpi.subscriptions s
+          UNION ALL
+          SELECT CASE WHEN upper_inc(s.active) THEN upper(s.active) + 1 ELSE upper(s.active) END,
+                 scale(s.mrr), -1, -s.mrr
+          FROM sales_kpi.subscriptions s
+          WHERE NOT upper_inf(s.active)) x
+    GROUP BY 1, 2
+),
+mrr AS (
+    SELECT x.grain, x.period_start,
+           CASE WHEN sum(x.n) = 0 THEN 0 ELSE round(sum(x.mrr), max(x.scale) FILTER (WHERE x.n > 0)) END AS mrr
+    FROM (SELECT p.grain, p.period_start, d.scale, sum(d.n) AS n, sum(d.mrr) AS mrr
+          FROM p JOIN subscription_days d ON d.day IS NULL OR d.day < p.period_end
+          GROUP BY 1, 2, 3) x
+    GROUP BY 1, 2
+)
+SELECT p.grain, p.period_start, p.period_end, p.period_label,
+       CASE WHEN cs.n > 0 THEN (cs.n - coalesce(cl.n, 0))::float8 / cs.n::float8 END AS customer_retention,
+       CASE WHEN cs.n > 0 THEN coalesce(cl.n, 0)::float8 / cs.n::float8 END AS customer_churn,
+       (SELECT @extschema@.retention_rate(daterange(r.hired_on, r.left_on), daterange(p.period_start, p.period_end))
+          FROM sales_kpi.reps r WHERE r.hired_on IS NULL OR r.hired_on < p.period_end) AS rep_retention,
+       (SELECT count(*) FROM sales_kpi.reps r
+         WHERE daterange(r.hired_on, r.left_on) @> (p.period_end - 1)) AS active_reps,
+       coalesce(mr.mrr, 0) AS mrr,
+       (SELECT sum(sales_kpi.prorate(m.amount, m.period, daterange(p.period_start, p.period_end)))
+          FROM sales_kpi.marketing_spend m WHERE m.period && daterange(p.period_start, p.period_end)) AS spend,
+       (SELECT sum(sales_kpi.prorate(m.amount, m.period, daterange(p.period_start, p.period_end)))
+          FROM sales_kpi.market_size m WHERE m.period && daterange(p.period_start, p.period_end)) AS market,
+       (SELECT sum(sales_kpi.prorate(q.amount, q.period, daterange(p.period_start, p.period_end)))
+          FROM sales_kpi.quotas q WHERE q.period && daterange(p.period_start, p.period_end)) AS quota,
+       f.as_of
+FROM p CROSS JOIN f
+LEFT JOIN customers_at_start cs USING (grain, period_start)
+LEFT JOIN customers_lost cl USING (grain, period_start)
+LEFT JOIN mrr mr USING (grain, period_start);
+
+CREATE OR REPLACE VIEW sales_kpi.kpi_summary WITH (security_invoker = true) AS
+WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
+grains AS (SELECT * FROM (VALUES ('month'), ('quarter'), ('year')) AS g(grain)),
+ds AS MATERIALIZED (
+    SELECT ds.customer_id, ds.amount, ds.created_at, ds.closed_at, ds.contract_term, ds.outcome, ds.won
+    FROM sales_kpi.deal_state ds
+),
+p AS (SELECT * FROM sales_kpi.kpi_summary_periods),
+closed_month AS (
+    SELECT @extschema@.fiscal_period_start(ds.closed_at, 'month') AS month,
+           sum(ds.amount) FILTER (WHERE ds.outcome = 'won') AS revenue,
+           count(ds.amount) FILTER (WHERE ds.outcome = 'won') AS won_amounts,
+           count(*) FILTER (WHERE ds.outcome = 'won') AS deals_won,
+           @extschema@.win_rate_summary(ds.won) AS win_rate,
+           @extschema@.sales_cycle_length_summary(ds.created_at, ds.closed_at) FILTER (WHERE ds.outcome = 'won') AS sales_cycle,
+           @extschema@.acv_summary(ds.amount, ds.contract_term) FILTER (WHERE ds.outcome = 'won') AS acv,
+           @extschema@.clv_summary(ds.customer_id, ds.amount, ds.closed_at) FILTER (WHERE ds.outcome = 'won') AS clv
+    FROM ds
+    WHERE ds.outcome <> 'open'
+    GROUP BY 1
+),
+closed AS (
+    -- avg(amount) is sum(amount) / count(amount), as numeric's avg computes it
+    SELECT g.grain, @extschema@.fiscal_period_start(m.month, g.grain) AS period_start,
+           sum(m.revenue) AS revenue,
+           sum(m.deals_won)::bigint AS deals_won,
+           @extschema@.win_rate(@extschema@.rollup(m.win_rate)) AS win_rate,
+           round(sum(m.revenue) / nullif(sum(m.won_amounts), 0), 2) AS avg_deal_size,
+           round((extract(epoch FROM @extschema@.sales_cycle_length(@extschema@.rollup(m.sales_cycle))) / 86400)::numeric, 2)
+               AS avg_sales_cycle_days,
+           round(@extschema@.acv(@extschema@.rollup(m.acv)), 2) AS acv,
+           round(@extschema@.clv(@extschema@.rollup(m.clv)), 2) AS clv
+    FROM closed_month m CROSS JOIN grains g
+    GROUP BY 1, 2
+),
+-- the medians of each period's won deals, straight from the deals (rolling
+-- up months would carry every value through three summaries)
+medians AS (
+    SELECT g.grain, @extschema@.fiscal_period_start(ds.closed_at, g.grain) AS period_start,
+           round(@extschema@.deal_size_percentile(ds.amount, 0.5), 2) AS median_deal_size,
+           round((extract(epoch FROM @extschema@.sales_cycle_percentile(ds.created_at, ds.closed_at, 0.5)) / 86400)::numeric, 2)
+               AS median_sales_cycle_days
+    FROM ds CROSS JOIN grains g
+    WHERE ds.outcome = 'won'
+    GROUP BY 1, 2
+),
+created AS (
+    SELECT g.grain, @extschema@.fiscal_period_start(m.month, g.grain) AS period_start,
+           @extschema@.conversion_rate(@extschema@.rollup(m.conversion)) AS lead_conversion
+    FROM (SELECT @extschema@.fiscal_period_start(ds.created_at, 'month') AS month,
+                 @extschema@.conversion_rate_summary(ds.won IS TRUE) AS conversion
+          FROM ds GROUP BY 1) m
+    CROSS JOIN grains g
+    GROUP BY 1, 2
+),
+acquired AS (
+    -- (per day first: a period start per day and grain, not per customer)
+    SELECT g.grain, @extschema@.fiscal_period_start(c.acquired_on, g.grain) AS period_start,
+           sum(c.new_customers)::bigint AS new_customers,
+           sum(c.referrals)::bigint AS referrals
+    FROM (SELECT c.acquired_on, count(*) AS new_customers,
+                 count(*) FILTER (WHERE c.referred_by_rep_id IS NOT NULL) AS referrals
+          FROM sales_kpi.customers c CROSS JOIN f
+          WHERE c.acquired_on <= f.as_of
+          GROUP BY 1) c
+    CROSS JOIN grains g
+    GROUP BY 1, 2
+),
+hired AS (
+    SELECT g.grain, @extschema@.fiscal_period_start(r.hired_on, g.grain) AS period_start,
+           @extschema@.avg_ramp_time(r.hired_on, r.first_contact_at)
+               FILTER (WHERE r.first_contact_at < f.as_of_end) AS avg_ramp_time
+    FROM sales_kpi.reps r CROSS JOIN grains g CROSS JOIN f
+    WHERE r.hired_on <= f.as_of
+    GROUP BY 1, 2
+)
+SELECT p.grain,
+       p.period_start,
+       p.period_end,
+       p.period_label,
+       coalesce(c.revenue, 0) AS revenue,
+       @extschema@.period_growth(coalesce(c.revenue, 0)) OVER (PARTITION BY p.grain ORDER BY p.period_start) AS revenue_growth,
+       coalesce(c.deals_won, 0) AS deals_won,
+       c.win_rate,
+       cr.lead_conversion,
+       c.avg_deal_size,
+       md.median_deal_size,
+       c.avg_sales_cycle_days,
+       md.median_sales_cycle_days,
+       c.acv,
+       c.clv,
+       round(@extschema@.cac(round(p.spend, 2), coalesce(a.new_customers, 0)), 2) AS cac,
+       p.customer_retention,
+       p.customer_churn,
+       p.mrr,
+       CASE WHEN p.market >= coalesce(c.revenue, 0)
+            THEN @extschema@.market_share(coalesce(c.revenue, 0), p.market) END AS market_share,
+       p.rep_retention,
+       h.avg_ramp_time,
+       round((extract(epoch FROM h.avg_ramp_time) / 86400)::numeric, 2) AS avg_ramp_days,
+       coalesce(a.referrals, 0)::float8 / nullif(p.active_reps, 0) AS referrals_per_rep,
+       @extschema@.quota_attainment(coalesce(c.revenue, 0), p.quota) AS quota_attainment,
+       (SELECT as_of FROM f) AS as_of
+FROM p
+LEFT JOIN closed c USING (grain, period_start)
+LEFT JOIN medians md USING (grain, period_start)
+LEFT JOIN created cr USING (grain, period_start)
+LEFT JOIN acquired a USING (grain, period_start)
+LEFT JOIN hired h USING (grain, period_start);
+
+DO $$
+BEGIN
+    EXECUTE 'CREATE MATERIALIZED VIEW sales_kpi.kpi_summary_periods_mv AS '
+            || sales_kpi.twin_query('sales_kpi.kpi_summary_periods'::regclass);
+    EXECUTE 'CREATE MATERIALIZED VIEW sales_kpi.kpi_summary_mv AS '
+            || sales_kpi.twin_query('sales_kpi.kpi_summary'::regclass);
+END
+$$;
+CREATE UNIQUE INDEX kpi_summary_periods_mv_key ON sales_kpi.kpi_summary_periods_mv (grain, period_start) NULLS NOT DISTINCT;
+CREATE UNIQUE INDEX kpi_summary_mv_key ON sales_kpi.kpi_summary_mv (grain, period_start) NULLS NOT DISTINCT;
+DO $$
+BEGIN
+    EXECUTE 'CREATE VIEW sales_kpi.kpi_values_of_twins WITH (security_invoker = true) AS '
+            || sales_kpi.kpi_values_query('sales_kpi.kpi_summary_mv', 'sales_kpi.pipeline_mv', 'sales_kpi.leaderboard_mv');
+    EXECUTE 'CREATE VIEW sales_kpi.kpi_alerts_of_twins WITH (security_invoker = true) AS '
+            || sales_kpi.kpi_alerts_query('sales_kpi.kpi_values_of_twins');
+    -- the live views' column comments
+    EXECUTE (SELECT string_agg(format('COMMENT ON COLUMN %s.%I IS %L', t.twin, a.attname,
+                                      col_description(t.live, a.attnum)), '; ')
+             FROM (VALUES ('sales_kpi.kpi_values'::regclass, 'sales_kpi.kpi_values_of_twins'),
+                          ('sales_kpi.kpi_alerts'::regclass, 'sales_kpi.kpi_alerts_of_twins')) t(live, twin)
+             JOIN pg_attribute a ON a.attrelid = t.live AND a.attnum > 0 AND NOT a.attisdropped);
+END
+$$;
+COMMENT ON VIEW sales_kpi.kpi_values_of_twins IS 'sales_kpi.kpi_values over the twins (what the alerts'' twin reads)';
+COMMENT ON VIEW sales_kpi.kpi_alerts_of_twins IS 'sales_kpi.kpi_alerts over the twins (the query of kpi_alerts_mv)';
+CREATE MATERIALIZED VIEW sales_kpi.kpi_alerts_mv AS SELECT * FROM sales_kpi.kpi_alerts_of_twins;
+CREATE UNIQUE INDEX kpi_alerts_mv_key ON sales_kpi.kpi_alerts_mv (target_id, scope_id);
+COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_summary_periods_mv IS 'Snapshot of sales_kpi.kpi_summary_periods, which kpi_summary_mv reads (no row-level security)';
+COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_summary_mv IS 'Snapshot of sales_kpi.kpi_summary (no row-level security)';
+COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_alerts_mv IS 'Snapshot of sales_kpi.kpi_alerts, computed from the other twins (no row-level security)';
+DELETE FROM sales_kpi.dashboard_refreshes
+WHERE view_name IN ('sales_kpi.kpi_summary_periods_mv', 'sales_kpi.kpi_summary_mv', 'sales_kpi.kpi_alerts_mv');
+DO $$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN SELECT t.relname, a.privilege_type, a.grantee, a.is_grantable
+             FROM update_acl t, aclexplode(t.relacl) a
+             WHERE a.grantee <> a.grantor
+    LOOP
+        EXECUTE format('GRANT %s ON sales_kpi.%I TO %s%s', g.privilege_type, g.relname,
+                       CASE g.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(g.grantee::regrole::text) END,
+                       CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
+END
+$$;
+DROP TABLE update_acl;
+
+-------------------------------------------------------------------------------
 -- Per-rep security and the grant functions (src/rep_security.sql,
 -- src/grants.sql).
 -------------------------------------------------------------------------------

@@ -42,18 +42,71 @@ p AS (
     FROM f, (SELECT g.grain, @extschema@.fiscal_period_start(m, g.grain) AS period_start,
                     @extschema@.fiscal_period_label(m, g.grain) AS period_label
              FROM months, grains g GROUP BY 1, 2, 3) AS x
+),
+-- Customer retention and churn without visiting every customer for every
+-- period: retention_rate's two counts from running totals.  A customer
+-- [acquired_on, churned_on) is active on a period's first day when acquired
+-- by then (or always) and not churned by then, so
+--   at_start = customers acquired by the first day - customers churned by it
+-- (a customer acquired and churned the same day, an empty range, is in both
+-- or neither), and of those the ones not active on the last day are the
+-- ones that churned after the first day and by the last:
+--   lost     = customers acquired by the first day, churned in (first, last]
+-- which only the period holding the churn day can count.  retention_rate is
+-- (at_start - lost) / at_start and churn_rate lost / at_start, as the
+-- aggregates compute them (sql/kpi_summary_periods.sql checks them equal).
+customer_days AS (
+    SELECT c.acquired_on AS day, count(*) AS n FROM sales_kpi.customers c GROUP BY 1
+    UNION ALL
+    SELECT c.churned_on, -count(*) FROM sales_kpi.customers c WHERE c.churned_on IS NOT NULL GROUP BY 1
+),
+customers_at_start AS (
+    SELECT p.grain, p.period_start, sum(d.n)::bigint AS n
+    FROM p JOIN customer_days d ON d.day IS NULL OR d.day <= p.period_start
+    GROUP BY 1, 2
+),
+customers_lost AS (
+    -- (a churn day belongs to one period of each grain: the one it falls in,
+    -- unless it is its first day; by its last day unless after the as-of day)
+    SELECT c.grain, c.period_start, count(*) AS n
+    FROM (SELECT c.acquired_on, c.churned_on, g.grain, @extschema@.fiscal_period_start(c.churned_on, g.grain) AS period_start
+          FROM sales_kpi.customers c CROSS JOIN grains g
+          WHERE isfinite(c.churned_on) AND c.churned_on <= (SELECT as_of FROM f)) c
+    WHERE c.churned_on > c.period_start AND (c.acquired_on IS NULL OR c.acquired_on <= c.period_start)
+    GROUP BY 1, 2
+),
+-- MRR on a period's last day the same way: subscriptions started by then
+-- minus those ended by then, per number of decimals, so that the sum shows
+-- the decimals sum() shows over the active ones (0 when none is).
+subscription_days AS (
+    SELECT x.day, x.scale, sum(x.n) AS n, sum(x.mrr) AS mrr
+    FROM (SELECT CASE WHEN lower_inf(s.active) THEN NULL WHEN lower_inc(s.active) THEN lower(s.active)
+                      ELSE lower(s.active) + 1 END AS day,
+                 scale(s.mrr) AS scale, 1 AS n, s.mrr
+          FROM sales_kpi.subscriptions s
+          UNION ALL
+          SELECT CASE WHEN upper_inc(s.active) THEN upper(s.active) + 1 ELSE upper(s.active) END,
+                 scale(s.mrr), -1, -s.mrr
+          FROM sales_kpi.subscriptions s
+          WHERE NOT upper_inf(s.active)) x
+    GROUP BY 1, 2
+),
+mrr AS (
+    SELECT x.grain, x.period_start,
+           CASE WHEN sum(x.n) = 0 THEN 0 ELSE round(sum(x.mrr), max(x.scale) FILTER (WHERE x.n > 0)) END AS mrr
+    FROM (SELECT p.grain, p.period_start, d.scale, sum(d.n) AS n, sum(d.mrr) AS mrr
+          FROM p JOIN subscription_days d ON d.day IS NULL OR d.day < p.period_end
+          GROUP BY 1, 2, 3) x
+    GROUP BY 1, 2
 )
 SELECT p.grain, p.period_start, p.period_end, p.period_label,
-       (SELECT @extschema@.retention_rate(daterange(c.acquired_on, c.churned_on), daterange(p.period_start, p.period_end))
-          FROM sales_kpi.customers c WHERE c.acquired_on IS NULL OR c.acquired_on < p.period_end) AS customer_retention,
-       (SELECT @extschema@.churn_rate(daterange(c.acquired_on, c.churned_on), daterange(p.period_start, p.period_end))
-          FROM sales_kpi.customers c WHERE c.acquired_on IS NULL OR c.acquired_on < p.period_end) AS customer_churn,
+       CASE WHEN cs.n > 0 THEN (cs.n - coalesce(cl.n, 0))::float8 / cs.n::float8 END AS customer_retention,
+       CASE WHEN cs.n > 0 THEN coalesce(cl.n, 0)::float8 / cs.n::float8 END AS customer_churn,
        (SELECT @extschema@.retention_rate(daterange(r.hired_on, r.left_on), daterange(p.period_start, p.period_end))
           FROM sales_kpi.reps r WHERE r.hired_on IS NULL OR r.hired_on < p.period_end) AS rep_retention,
        (SELECT count(*) FROM sales_kpi.reps r
          WHERE daterange(r.hired_on, r.left_on) @> (p.period_end - 1)) AS active_reps,
-       (SELECT coalesce(sum(s.mrr), 0) FROM sales_kpi.subscriptions s
-         WHERE s.active @> (p.period_end - 1)) AS mrr,
+       coalesce(mr.mrr, 0) AS mrr,
        (SELECT sum(sales_kpi.prorate(m.amount, m.period, daterange(p.period_start, p.period_end)))
           FROM sales_kpi.marketing_spend m WHERE m.period && daterange(p.period_start, p.period_end)) AS spend,
        (SELECT sum(sales_kpi.prorate(m.amount, m.period, daterange(p.period_start, p.period_end)))
@@ -61,7 +114,10 @@ SELECT p.grain, p.period_start, p.period_end, p.period_label,
        (SELECT sum(sales_kpi.prorate(q.amount, q.period, daterange(p.period_start, p.period_end)))
           FROM sales_kpi.quotas q WHERE q.period && daterange(p.period_start, p.period_end)) AS quota,
        f.as_of
-FROM p CROSS JOIN f;
+FROM p CROSS JOIN f
+LEFT JOIN customers_at_start cs USING (grain, period_start)
+LEFT JOIN customers_lost cl USING (grain, period_start)
+LEFT JOIN mrr mr USING (grain, period_start);
 COMMENT ON VIEW sales_kpi.kpi_summary_periods IS
     'The fiscal months, quarters and years of sales_kpi.kpi_summary with what it takes from customers, reps, subscriptions, spend, market size and quotas';
 COMMENT ON COLUMN sales_kpi.kpi_summary_periods.grain IS 'month, quarter or year';
@@ -137,11 +193,16 @@ created AS (
     GROUP BY 1, 2
 ),
 acquired AS (
+    -- (per day first: a period start per day and grain, not per customer)
     SELECT g.grain, @extschema@.fiscal_period_start(c.acquired_on, g.grain) AS period_start,
-           count(*) AS new_customers,
-           count(*) FILTER (WHERE c.referred_by_rep_id IS NOT NULL) AS referrals
-    FROM sales_kpi.customers c CROSS JOIN grains g CROSS JOIN f
-    WHERE c.acquired_on <= f.as_of
+           sum(c.new_customers)::bigint AS new_customers,
+           sum(c.referrals)::bigint AS referrals
+    FROM (SELECT c.acquired_on, count(*) AS new_customers,
+                 count(*) FILTER (WHERE c.referred_by_rep_id IS NOT NULL) AS referrals
+          FROM sales_kpi.customers c CROSS JOIN f
+          WHERE c.acquired_on <= f.as_of
+          GROUP BY 1) c
+    CROSS JOIN grains g
     GROUP BY 1, 2
 ),
 hired AS (
