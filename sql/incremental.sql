@@ -51,8 +51,8 @@ BEGIN
     END LOOP;
     -- and the stores equal what they keep
     view_name := 'deal_state_store';
-    SELECT count(*) INTO live_only FROM (SELECT * FROM sales_kpi.deal_state EXCEPT ALL SELECT * FROM sales_kpi.deal_state_store) x;
-    SELECT count(*) INTO twin_only FROM (SELECT * FROM sales_kpi.deal_state_store EXCEPT ALL SELECT * FROM sales_kpi.deal_state) x;
+    SELECT count(*) INTO live_only FROM (SELECT * FROM sales_kpi.deal_state_computed EXCEPT ALL SELECT * FROM sales_kpi.deal_state_store) x;
+    SELECT count(*) INTO twin_only FROM (SELECT * FROM sales_kpi.deal_state_store EXCEPT ALL SELECT * FROM sales_kpi.deal_state_computed) x;
     RETURN NEXT;
     view_name := 'deal_state_quarter_open_store';
     SELECT count(*) INTO live_only FROM (SELECT * FROM sales_kpi.deal_state_quarter_open
@@ -70,6 +70,20 @@ BEGIN
     RETURN NEXT;
 END
 $$;
+
+-- deal_state (the store where current, the deals written since computed)
+-- against deal_state_computed (every deal from its versions): whether the
+-- store stood in, the deals written since the refresh, rows differing.
+CREATE FUNCTION pg_temp.live_state()
+RETURNS TABLE (store_current boolean, deals_written bigint, rows_differing bigint)
+LANGUAGE sql AS $$
+    SELECT sales_kpi.deal_state_store_current(),
+           (SELECT count(DISTINCT deal_id) FROM sales_kpi.dashboard_changes WHERE deal_id IS NOT NULL),
+           (SELECT count(*) FROM (SELECT * FROM sales_kpi.deal_state EXCEPT ALL SELECT * FROM sales_kpi.deal_state_computed) x)
+           + (SELECT count(*) FROM (SELECT * FROM sales_kpi.deal_state_computed EXCEPT ALL SELECT * FROM sales_kpi.deal_state) x)
+$$;
+-- before any refresh: computed
+SELECT * FROM pg_temp.live_state();
 
 -- The first refresh computes everything.
 SELECT view_name, mode, error FROM sales_kpi.refresh_dashboards();
@@ -126,16 +140,21 @@ BEGIN
 END
 $$;
 
+SELECT * FROM pg_temp.live_state();
 SELECT pg_temp.random_writes(0.1);
+-- the store, and the deals written since from their versions
+SELECT * FROM pg_temp.live_state();
 SELECT view_name, mode, error FROM sales_kpi.refresh_dashboards()
 WHERE view_name NOT IN ('sales_kpi.team_activity_mv', 'sales_kpi.kpi_summary_periods_mv');
 SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
 SELECT pg_temp.random_writes(0.2);
 SELECT pg_temp.random_writes(0.3);
+SELECT * FROM pg_temp.live_state();
 SELECT count(*) FILTER (WHERE mode = 'full') AS full, count(*) FILTER (WHERE error IS NOT NULL) AS failed
 FROM sales_kpi.refresh_dashboards();
 SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
 DO $$ BEGIN FOR i IN 4..9 LOOP PERFORM pg_temp.random_writes(i / 10.0); END LOOP; END $$;
+SELECT * FROM pg_temp.live_state();
 SELECT count(*) FILTER (WHERE error IS NOT NULL) AS failed FROM sales_kpi.refresh_dashboards();
 SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
 
@@ -195,12 +214,14 @@ SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live
 -- as-of day, the time zone, a TRUNCATE of the history; and full => true.
 UPDATE sales_kpi.stages SET stalled_after_days = coalesce(stalled_after_days, 30) + 1
 WHERE pipeline = 'default' AND NOT is_closed;
+SELECT * FROM pg_temp.live_state();
 SELECT mode, count(*) FROM sales_kpi.refresh_dashboards() GROUP BY mode;
 SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
 SET sales_kpi.fiscal_year_start_month = 4;
 SELECT mode, count(*) FROM sales_kpi.refresh_dashboards() GROUP BY mode;
 SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
 SELECT set_config('sales_kpi.as_of', to_char(current_date - 40, 'YYYY-MM-DD'), false) IS NOT NULL AS moved;
+SELECT * FROM pg_temp.live_state();
 SELECT mode, count(*) FROM sales_kpi.refresh_dashboards() GROUP BY mode;
 SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
 SET TimeZone = 'Asia/Kolkata';
@@ -212,11 +233,13 @@ SELECT pg_temp.random_writes(0.95);
 UPDATE sales_kpi.deal_history SET amount = round(coalesce(amount, 0) + 7, 2)
 WHERE (deal_id, lower(valid)) IN (SELECT deal_id, lower(valid) FROM sales_kpi.deal_history
                                   WHERE valid @> (current_date - 40)::timestamptz ORDER BY deal_id LIMIT 25);
+SELECT * FROM pg_temp.live_state();
 SELECT count(*) FILTER (WHERE mode = 'full') AS full, count(*) FILTER (WHERE error IS NOT NULL) AS failed,
        bool_and(mode = 'incremental') FILTER (WHERE view_name = 'sales_kpi.deal_state_store') AS stores_incremental
 FROM sales_kpi.refresh_dashboards();
 SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
 TRUNCATE sales_kpi.deal_history;
+SELECT * FROM pg_temp.live_state();
 SELECT mode, count(*) FROM sales_kpi.refresh_dashboards() GROUP BY mode;
 SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
 RESET TimeZone;

@@ -30,7 +30,9 @@ SELECT sales_kpi.rep_security_enabled();
 SELECT count(*) AS grants FROM sales_kpi.grant_rep_access('regress_nobody');
 SELECT count(*) AS grants
 FROM unnest('{regress_ann,regress_bob,regress_cid,regress_all}'::regrole[]) r, sales_kpi.grant_rep_access(r);
--- what a rep's role reads: no twin, no store, no change log, no sync state
+-- what a rep's role reads: no twin, no sync state, no store but deal_state's
+-- and the change log's, which the policies restrict like the model
+-- (sales_kpi.deal_state reads them)
 SELECT r FROM sales_kpi.rep_readable_relations() r
 WHERE r::text ~ '(_mv|_store|dashboard_changes|dashboard_refreshes|quarantine|sync_state|_of_twins)$';
 SELECT count(*) FILTER (WHERE c.relkind = 'v') AS views, count(*) FILTER (WHERE c.relkind = 'r') AS tables
@@ -72,14 +74,21 @@ SELECT rep_id, tasks_this_quarter, tasks_overdue_any_age FROM sales_kpi.team_act
 SELECT login, rep_id FROM sales_kpi.rep_visibility ORDER BY 1, 2;
 RESET ROLE;
 
--- Bob tries to get around it.
+-- Bob tries to get around it.  (Deals of his and of others written since
+-- the refresh: the change log records them.)
+UPDATE sales_kpi.deals SET amount = amount WHERE deal_id IN ('1', '2', '3', '4', '5', '6', '7');
+SELECT rep_id, count(*) AS deals_written FROM sales_kpi.dashboard_changes GROUP BY 1 ORDER BY 1;
 SET ROLE regress_bob;
--- the twins and the stores hold every rep's rows: not granted
+-- the twins and the other stores hold every rep's rows: not granted
 SELECT count(*) FROM sales_kpi.pipeline_mv;
-SELECT count(*) FROM sales_kpi.deal_state_store;
 SELECT count(*) FROM sales_kpi.stage_visit_totals_store;
-SELECT count(*) FROM sales_kpi.dashboard_changes;
 SELECT count(*) FROM sales_kpi.kpi_alerts_of_twins;
+-- deal_state's store and the change log: his rows only, as deal_state shows
+SELECT count(*) AS kept, count(*) FILTER (WHERE rep_id <> '2') AS others FROM sales_kpi.deal_state_store;
+SELECT count(*) AS written, count(*) FILTER (WHERE rep_id <> '2') AS others FROM sales_kpi.dashboard_changes;
+SELECT sales_kpi.deal_state_store_current() AS store_stands_in,
+       (SELECT array_agg(deal_id ORDER BY deal_id) FROM sales_kpi.deal_state) AS deal_state,
+       (SELECT array_agg(deal_id ORDER BY deal_id) FROM sales_kpi.deal_state_computed) AS from_versions;
 -- the refresh, the syncs, the switches and the grants are the owner's
 SELECT count(*) FROM sales_kpi.refresh_dashboards();
 SELECT count(*) FROM sales_kpi.sync_salesforce('public');

@@ -10,8 +10,10 @@
 -- privileges WITH GRANT OPTION).
 
 -- What a rep's role reads: the model tables (per-rep tables under the
--- policies, the rest shared reference data) and every view of the schema
--- that reads none of the twins, stores or operational tables.
+-- policies, the rest shared reference data), the deal state store and the
+-- change log (under the policies too: sales_kpi.deal_state reads them), and
+-- every view of the schema that reads none of the twins, other stores or
+-- operational tables.
 CREATE FUNCTION sales_kpi.rep_readable_relations()
 RETURNS SETOF regclass
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -21,8 +23,8 @@ AS $$
         SELECT c.oid FROM pg_catalog.pg_class c
         WHERE c.relnamespace OPERATOR(pg_catalog.=) 'sales_kpi'::regnamespace
           AND (c.relkind OPERATOR(pg_catalog.=) 'm'
-               OR c.relname OPERATOR(pg_catalog.=) ANY (ARRAY['dashboard_refreshes', 'dashboard_changes',
-                    'dashboard_sources', 'dashboard_refresh_state', 'deal_state_store', 'deal_state_quarter_open_store',
+               OR c.relname OPERATOR(pg_catalog.=) ANY (ARRAY['dashboard_refreshes',
+                    'dashboard_sources', 'dashboard_refresh_state', 'deal_state_quarter_open_store',
                     'stage_visits_store', 'stage_visit_totals_store', 'quarantine', 'sync_state']::name[]))
     )
     SELECT c.oid::regclass FROM pg_catalog.pg_class c
@@ -118,7 +120,8 @@ BEGIN
     RETURN QUERY SELECT sales_kpi.run_grants(ARRAY[
         format('GRANT USAGE ON SCHEMA sales_kpi TO %s', role),
         format('GRANT SELECT ON %s TO %s',
-               (SELECT string_agg(r::text, ', ') FROM sales_kpi.rep_readable_relations() r), role)]);
+               (SELECT string_agg(r::text, ', ') FROM sales_kpi.rep_readable_relations() r), role),
+        format('GRANT EXECUTE ON FUNCTION sales_kpi.deal_state_store_current() TO %s', role)]);
 END
 $$;
 COMMENT ON FUNCTION sales_kpi.grant_rep_access(regrole) IS
@@ -132,7 +135,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT sales_kpi.run_grants(ARRAY[
         format('REVOKE SELECT ON %s FROM %s',
-               (SELECT string_agg(r::text, ', ') FROM sales_kpi.rep_readable_relations() r), role)])
+               (SELECT string_agg(r::text, ', ') FROM sales_kpi.rep_readable_relations() r), role),
+        format('REVOKE EXECUTE ON FUNCTION sales_kpi.deal_state_store_current() FROM %s', role)])
 $$;
 COMMENT ON FUNCTION sales_kpi.revoke_rep_access(regrole) IS
     'Undoes sales_kpi.grant_rep_access() (USAGE on the schema stays: PUBLIC has it); returns the REVOKEs run';

@@ -25,12 +25,16 @@
 
 CREATE TABLE sales_kpi.dashboard_changes (
     source   text NOT NULL,
-    deal_id  text
+    deal_id  text,
+    rep_id   text
 );
 COMMENT ON TABLE sales_kpi.dashboard_changes IS
     'Writes to the model since the last refresh (statement triggers): the deals written, and one row per statement on the other tables; consumed by sales_kpi.refresh_dashboards()';
 COMMENT ON COLUMN sales_kpi.dashboard_changes.source IS 'The model table written';
 COMMENT ON COLUMN sales_kpi.dashboard_changes.deal_id IS 'The deal written (deals and deal_history); NULL for the other tables, and for a TRUNCATE';
+COMMENT ON COLUMN sales_kpi.dashboard_changes.rep_id IS
+    'The rep of a row written of that deal (one row per rep: before and after an owner change); the rep security policies show a rep the changes of their deals';
+CREATE INDEX dashboard_changes_rep_id ON sales_kpi.dashboard_changes (rep_id);
 
 -- What each twin is computed from, besides the stores and the settings: the
 -- model tables it reads ('deals': the stores), 'first_deal' (the first
@@ -89,12 +93,12 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO sales_kpi.dashboard_changes (source, deal_id) SELECT DISTINCT 'deals', deal_id FROM new_rows;
+        INSERT INTO sales_kpi.dashboard_changes (source, deal_id, rep_id) SELECT DISTINCT 'deals', deal_id, rep_id FROM new_rows;
     ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO sales_kpi.dashboard_changes (source, deal_id) SELECT DISTINCT 'deals', deal_id FROM old_rows;
+        INSERT INTO sales_kpi.dashboard_changes (source, deal_id, rep_id) SELECT DISTINCT 'deals', deal_id, rep_id FROM old_rows;
     ELSE
-        INSERT INTO sales_kpi.dashboard_changes (source, deal_id)
-        SELECT 'deals', deal_id FROM new_rows UNION SELECT 'deals', deal_id FROM old_rows;
+        INSERT INTO sales_kpi.dashboard_changes (source, deal_id, rep_id)
+        SELECT 'deals', deal_id, rep_id FROM new_rows UNION SELECT 'deals', deal_id, rep_id FROM old_rows;
     END IF;
     RETURN NULL;
 END
@@ -172,10 +176,11 @@ BEGIN
 END
 $$;
 
-CREATE TABLE sales_kpi.deal_state_store (LIKE sales_kpi.deal_state);
+CREATE TABLE sales_kpi.deal_state_store (LIKE sales_kpi.deal_state_computed);
 CREATE UNIQUE INDEX deal_state_store_key ON sales_kpi.deal_state_store (deal_id);
+CREATE INDEX deal_state_store_rep_id ON sales_kpi.deal_state_store (rep_id);
 COMMENT ON TABLE sales_kpi.deal_state_store IS
-    'sales_kpi.deal_state as of the last refresh, kept per deal by sales_kpi.refresh_dashboards() (what the twins read; no row-level security)';
+    'sales_kpi.deal_state as of the last refresh, kept per deal by sales_kpi.refresh_dashboards() (what the twins read, and sales_kpi.deal_state for the deals not written since)';
 CREATE TABLE sales_kpi.deal_state_quarter_open_store (LIKE sales_kpi.deal_state_quarter_open);
 CREATE UNIQUE INDEX deal_state_quarter_open_store_key ON sales_kpi.deal_state_quarter_open_store (deal_id);
 COMMENT ON TABLE sales_kpi.deal_state_quarter_open_store IS
@@ -207,6 +212,30 @@ AS $$
 $$;
 COMMENT ON FUNCTION sales_kpi.dashboard_settings_now() IS
     'The as-of day, time zone, fiscal year start, stage catalog, exchange rates and currency and probability settings (md5), and first deal the dashboards would be computed under now';
+
+-- Whether deal_state_store holds deal_state as it would be computed now,
+-- but for the deals written since (sales_kpi.deal_state_rows()): built under
+-- the settings of now, and no TRUNCATE of the history since.  Reads the
+-- refresh's state, which only the owner may: says nothing else.
+CREATE FUNCTION sales_kpi.deal_state_store_current()
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT FROM sales_kpi.dashboard_refresh_state s
+                   WHERE s.as_of OPERATOR(pg_catalog.=) sales_kpi.as_of()
+                     AND s.time_zone OPERATOR(pg_catalog.=) current_setting('TimeZone')
+                     AND s.fiscal_year_start_month OPERATOR(pg_catalog.=) current_setting('sales_kpi.fiscal_year_start_month')::integer
+                     AND s.catalog OPERATOR(pg_catalog.=) (sales_kpi.dashboard_settings_now()).catalog)
+       AND NOT EXISTS (SELECT FROM sales_kpi.dashboard_changes c
+                       WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NULL)
+$$;
+COMMENT ON FUNCTION sales_kpi.deal_state_store_current() IS
+    'Whether sales_kpi.deal_state_store was built under the as-of day, time zone, fiscal year start, catalog, rates and settings of now, with no TRUNCATE of the history since (what sales_kpi.deal_state_rows() asks)';
+-- (granted by sales_kpi.grant_rep_access(); a role without it reads
+-- deal_state computed from the versions)
+REVOKE ALL ON FUNCTION sales_kpi.deal_state_store_current() FROM PUBLIC;
 
 -- A view's query with some of the relations it reads replaced: a
 -- "sales_kpi.x alias" by "replacement alias", a bare "sales_kpi.x" by
@@ -259,7 +288,7 @@ BEGIN
         -- only the refresh reads the stores: truncating them blocks no reader
         TRUNCATE sales_kpi.deal_state_store, sales_kpi.deal_state_quarter_open_store, sales_kpi.stage_visits_store,
                  sales_kpi.stage_visit_totals_store;
-        INSERT INTO sales_kpi.deal_state_store SELECT * FROM sales_kpi.deal_state;
+        INSERT INTO sales_kpi.deal_state_store SELECT * FROM sales_kpi.deal_state_computed;
         GET DIAGNOSTICS n = ROW_COUNT;
         INSERT INTO sales_kpi.deal_state_quarter_open_store SELECT * FROM sales_kpi.deal_state_quarter_open;
         ANALYZE sales_kpi.deal_state_quarter_open_store;
@@ -289,7 +318,7 @@ BEGIN
     DELETE FROM sales_kpi.stage_visits_store s WHERE s.deal_id = ANY (ids);
     -- the views' own queries, over the versions of those deals only
     EXECUTE 'INSERT INTO sales_kpi.deal_state_store '
-            || sales_kpi.view_query('sales_kpi.deal_state', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])
+            || sales_kpi.view_query('sales_kpi.deal_state_computed', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])
     USING ids;
     EXECUTE 'INSERT INTO sales_kpi.deal_state_quarter_open_store '
             || sales_kpi.view_query('sales_kpi.deal_state_quarter_open', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])

@@ -266,10 +266,34 @@ AS $$
            ('sales_kpi.deal_state_quarter_open_store', 'rep_id'),
            ('sales_kpi.stage_visits_store', NULL),
            ('sales_kpi.stage_visit_totals_store', NULL),
-           ('sales_kpi.dashboard_changes', NULL)
+           ('sales_kpi.dashboard_changes', 'rep_id')
 $$;
 COMMENT ON FUNCTION sales_kpi.rep_security_tables() IS
     'The tables sales_kpi.enable_rep_security() puts a policy on, with the column naming each row''s rep (NULL: only sales_kpi_all_reps members read it)';
+
+-- Whether the extension's rep policies alone decide which rows of these
+-- tables a restricted role sees, the same way on each: row-level security
+-- on, the rep policy there, no policy of anyone else, and the "off" policy
+-- on all of them or none.  (sales_kpi.deal_state_rows() reads the store
+-- instead of the versions only then.)
+CREATE FUNCTION sales_kpi.rep_policies_alone(tables regclass[])
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(bool_and(c.relrowsecurity
+                             AND EXISTS (SELECT FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) c.oid
+                                           AND p.polname OPERATOR(pg_catalog.=) 'sales_kpi_rep_access')
+                             AND NOT EXISTS (SELECT FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) c.oid
+                                               AND p.polname OPERATOR(pg_catalog.<>) ALL (ARRAY['sales_kpi_rep_access',
+                                                   'sales_kpi_all_reps', 'sales_kpi_rep_security_off']::name[]))), false)
+           AND count(DISTINCT EXISTS (SELECT FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) c.oid
+                                        AND p.polname OPERATOR(pg_catalog.=) 'sales_kpi_rep_security_off')) OPERATOR(pg_catalog.=) 1
+    FROM pg_catalog.pg_class c
+    WHERE c.oid OPERATOR(pg_catalog.=) ANY (tables)
+$$;
+COMMENT ON FUNCTION sales_kpi.rep_policies_alone(regclass[]) IS
+    'Whether the extension''s rep policies alone, and alike, restrict the rows of these tables (row-level security on, no other policy)';
 
 -- The policies, as the switch says.
 CREATE FUNCTION sales_kpi.rep_policies_apply()

@@ -464,6 +464,278 @@ $$;
 DROP TABLE update_acl;
 
 -------------------------------------------------------------------------------
+-- deal_state reads the refresh's per-deal store where it is current and
+-- shows the caller what the versions would, and computes from their
+-- versions only the deals written since (src/dashboards/00_deal_state.sql).
+-- The change log records the reps of the rows written, so that the rep
+-- policies show a rep the changes of their deals.
+-------------------------------------------------------------------------------
+ALTER TABLE sales_kpi.dashboard_changes ADD COLUMN rep_id text;
+COMMENT ON COLUMN sales_kpi.dashboard_changes.rep_id IS
+    'The rep of a row written of that deal (one row per rep: before and after an owner change); the rep security policies show a rep the changes of their deals';
+CREATE INDEX dashboard_changes_rep_id ON sales_kpi.dashboard_changes (rep_id);
+CREATE INDEX deal_state_store_rep_id ON sales_kpi.deal_state_store (rep_id);
+COMMENT ON TABLE sales_kpi.deal_state_store IS
+    'sales_kpi.deal_state as of the last refresh, kept per deal by sales_kpi.refresh_dashboards() (what the twins read, and sales_kpi.deal_state for the deals not written since)';
+CREATE OR REPLACE FUNCTION sales_kpi.dashboard_deals_changed()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO sales_kpi.dashboard_changes (source, deal_id, rep_id) SELECT DISTINCT 'deals', deal_id, rep_id FROM new_rows;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO sales_kpi.dashboard_changes (source, deal_id, rep_id) SELECT DISTINCT 'deals', deal_id, rep_id FROM old_rows;
+    ELSE
+        INSERT INTO sales_kpi.dashboard_changes (source, deal_id, rep_id)
+        SELECT 'deals', deal_id, rep_id FROM new_rows UNION SELECT 'deals', deal_id, rep_id FROM old_rows;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.dashboard_deals_changed() IS
+    'Statement trigger on sales_kpi.deals and sales_kpi.deal_history: records the deals written, for the next incremental refresh';
+REVOKE ALL ON FUNCTION sales_kpi.dashboard_deals_changed() FROM PUBLIC;
+
+CREATE FUNCTION sales_kpi.deal_state_store_current()
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT FROM sales_kpi.dashboard_refresh_state s
+                   WHERE s.as_of OPERATOR(pg_catalog.=) sales_kpi.as_of()
+                     AND s.time_zone OPERATOR(pg_catalog.=) current_setting('TimeZone')
+                     AND s.fiscal_year_start_month OPERATOR(pg_catalog.=) current_setting('sales_kpi.fiscal_year_start_month')::integer
+                     AND s.catalog OPERATOR(pg_catalog.=) (sales_kpi.dashboard_settings_now()).catalog)
+       AND NOT EXISTS (SELECT FROM sales_kpi.dashboard_changes c
+                       WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NULL)
+$$;
+COMMENT ON FUNCTION sales_kpi.deal_state_store_current() IS
+    'Whether sales_kpi.deal_state_store was built under the as-of day, time zone, fiscal year start, catalog, rates and settings of now, with no TRUNCATE of the history since (what sales_kpi.deal_state_rows() asks)';
+-- (granted by sales_kpi.grant_rep_access(); a role without it reads
+-- deal_state computed from the versions)
+REVOKE ALL ON FUNCTION sales_kpi.deal_state_store_current() FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION sales_kpi.refresh_dashboard_stores(full boolean)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+    ids text[];
+    versions constant text := '(SELECT * FROM sales_kpi.deal_versions WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
+    stages constant text := '(SELECT * FROM sales_kpi.deal_stage_history WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
+    visits constant text := '(SELECT * FROM sales_kpi.stage_visits_store WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
+BEGIN
+    IF refresh_dashboard_stores.full THEN
+        -- only the refresh reads the stores: truncating them blocks no reader
+        TRUNCATE sales_kpi.deal_state_store, sales_kpi.deal_state_quarter_open_store, sales_kpi.stage_visits_store,
+                 sales_kpi.stage_visit_totals_store;
+        INSERT INTO sales_kpi.deal_state_store SELECT * FROM sales_kpi.deal_state_computed;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        INSERT INTO sales_kpi.deal_state_quarter_open_store SELECT * FROM sales_kpi.deal_state_quarter_open;
+        ANALYZE sales_kpi.deal_state_quarter_open_store;
+        INSERT INTO sales_kpi.stage_visits_store SELECT * FROM sales_kpi.stage_visits;
+        ANALYZE sales_kpi.deal_state_store;
+        ANALYZE sales_kpi.stage_visits_store;
+        EXECUTE 'INSERT INTO sales_kpi.stage_visit_totals_store '
+                || sales_kpi.view_query('sales_kpi.stage_visit_totals', ARRAY['sales_kpi.stage_visits'],
+                                        ARRAY['sales_kpi.stage_visits_store']);
+        RETURN n;
+    END IF;
+    SELECT count(*) INTO n FROM pg_temp.dashboard_changed_deals;
+    IF n = 0 THEN
+        RETURN 0;
+    END IF;
+    SELECT array_agg(deal_id) INTO ids FROM pg_temp.dashboard_changed_deals;
+    -- the stage totals of those deals' visits as they were
+    IF to_regclass('pg_temp.dashboard_totals_delta') IS NOT NULL THEN
+        DROP TABLE pg_temp.dashboard_totals_delta;
+    END IF;
+    EXECUTE 'CREATE TEMP TABLE dashboard_totals_delta ON COMMIT DROP AS SELECT -1 AS sign, * FROM ('
+            || sales_kpi.view_query('sales_kpi.stage_visit_totals', ARRAY['sales_kpi.stage_visits'], ARRAY[visits])
+            || ') t'
+    USING ids;
+    DELETE FROM sales_kpi.deal_state_store s WHERE s.deal_id = ANY (ids);
+    DELETE FROM sales_kpi.deal_state_quarter_open_store s WHERE s.deal_id = ANY (ids);
+    DELETE FROM sales_kpi.stage_visits_store s WHERE s.deal_id = ANY (ids);
+    -- the views' own queries, over the versions of those deals only
+    EXECUTE 'INSERT INTO sales_kpi.deal_state_store '
+            || sales_kpi.view_query('sales_kpi.deal_state_computed', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])
+    USING ids;
+    EXECUTE 'INSERT INTO sales_kpi.deal_state_quarter_open_store '
+            || sales_kpi.view_query('sales_kpi.deal_state_quarter_open', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])
+    USING ids;
+    EXECUTE 'INSERT INTO sales_kpi.stage_visits_store '
+            || sales_kpi.view_query('sales_kpi.stage_visits', ARRAY['sales_kpi.deal_versions', 'sales_kpi.deal_stage_history'],
+                                    ARRAY[versions, stages])
+    USING ids;
+    -- and as they are now: the totals move by the difference (sums and
+    -- counts, exact; a stage's label and order are the catalog's)
+    EXECUTE 'INSERT INTO pg_temp.dashboard_totals_delta SELECT 1, * FROM ('
+            || sales_kpi.view_query('sales_kpi.stage_visit_totals', ARRAY['sales_kpi.stage_visits'], ARRAY[visits])
+            || ') t'
+    USING ids;
+    INSERT INTO sales_kpi.stage_visit_totals_store AS s
+    SELECT d.pipeline, d.stage, min(d.label) FILTER (WHERE d.sign = 1), min(d.pipeline_order) FILTER (WHERE d.sign = 1),
+           sum(d.sign * d.entered), sum(d.sign * d.deals_entered), sum(d.sign * d.in_stage_now),
+           sum(d.sign * d.moved_on), sum(d.sign * d.lost_from_stage),
+           coalesce(sum(d.open_time) FILTER (WHERE d.sign = 1), interval '0')
+             - coalesce(sum(d.open_time) FILTER (WHERE d.sign = -1), interval '0'),
+           sum(d.sign * d.open_visits), sum(d.sign * d.converted), sum(d.sign * d.stalled_deals)
+    FROM pg_temp.dashboard_totals_delta d
+    GROUP BY d.pipeline, d.stage
+    ON CONFLICT (pipeline, stage) DO UPDATE
+       SET label = coalesce(s.label, excluded.label), pipeline_order = coalesce(s.pipeline_order, excluded.pipeline_order),
+           entered = s.entered + excluded.entered, deals_entered = s.deals_entered + excluded.deals_entered,
+           in_stage_now = s.in_stage_now + excluded.in_stage_now, moved_on = s.moved_on + excluded.moved_on,
+           lost_from_stage = s.lost_from_stage + excluded.lost_from_stage,
+           open_time = coalesce(s.open_time, interval '0') + excluded.open_time,
+           open_visits = s.open_visits + excluded.open_visits, converted = s.converted + excluded.converted,
+           stalled_deals = s.stalled_deals + excluded.stalled_deals;
+    DELETE FROM sales_kpi.stage_visit_totals_store WHERE entered = 0;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.refresh_dashboard_stores(boolean) IS
+    'Recomputes the stores'' rows of the deals in pg_temp.dashboard_changed_deals, or (full) all of them; used by sales_kpi.refresh_dashboards()';
+REVOKE ALL ON FUNCTION sales_kpi.refresh_dashboard_stores(boolean) FROM PUBLIC;
+
+CREATE VIEW sales_kpi.deal_state_computed WITH (security_invoker = true) AS
+WITH p AS (
+    SELECT sales_kpi.as_of() AS as_of,
+           (sales_kpi.as_of() + 1)::timestamptz AS as_of_end
+), v AS (
+    SELECT h.*, @extschema@.stage_normalize(h.stage) AS normalized, p.as_of, p.as_of_end
+    FROM sales_kpi.deal_versions h CROSS JOIN p
+    WHERE h.valid @> (p.as_of_end - interval '1 microsecond') AND h.created_at < p.as_of_end
+)
+SELECT v.deal_id, v.rep_id, v.customer_id, v.product_id, v.pipeline, v.name,
+       -- in the corporate currency: at the close day's rate once closed, the as-of day's while open
+       CASE WHEN v.amount IS NULL OR v.currency IS NULL OR v.currency = sales_kpi.corporate_currency() THEN v.amount
+            WHEN fx.rate IS NOT NULL THEN v.amount * fx.rate
+            ELSE sales_kpi.report_missing_rate(v.currency, c.rate_day, format('Deal %s''s amount (%s)', v.deal_id, v.amount))
+       END AS amount,
+       v.created_at,
+       v.contract_term, v.stage,
+       coalesce(sp.label, sa.label, v.stage) AS stage_label,
+       v.stage_entered_at,
+       o.outcome,
+       CASE o.outcome WHEN 'won' THEN true WHEN 'lost' THEN false END AS won,
+       c.closed_at,
+       coalesce(v.probability, sp.default_probability, sa.default_probability,
+                CASE o.outcome WHEN 'won' THEN 1 WHEN 'lost' THEN 0 END) AS probability,
+       coalesce(v.forecast_category, sp.forecast_category, sa.forecast_category,
+                CASE o.outcome WHEN 'won' THEN 'closed' WHEN 'lost' THEN 'omitted' ELSE 'pipeline' END) AS forecast_category,
+       v.close_date,
+       o.outcome = 'open' AND coalesce(sp.stalled_after_days, sa.stalled_after_days) IS NOT NULL
+         AND v.as_of_end - v.stage_entered_at
+             > coalesce(sp.stalled_after_days, sa.stalled_after_days) * interval '1 day' AS stalled,
+       v.as_of, v.as_of_end,
+       v.currency,
+       v.amount AS deal_amount,
+       v.lost_reason,
+       v.normalized
+FROM v
+CROSS JOIN LATERAL (SELECT @extschema@.stage_outcome(v.pipeline, v.stage) AS outcome) o
+CROSS JOIN LATERAL (
+    SELECT x.closed_at, CASE WHEN o.outcome = 'open' THEN v.as_of ELSE x.closed_at::date END AS rate_day
+    FROM (SELECT CASE WHEN o.outcome <> 'open'
+                      THEN CASE WHEN v.closed_at < v.as_of_end THEN v.closed_at ELSE v.stage_entered_at END
+                 END AS closed_at) x) c
+LEFT JOIN sales_kpi.exchange_rates fx ON fx.currency = v.currency AND fx.valid @> c.rate_day
+LEFT JOIN sales_kpi.stages sp ON sp.pipeline = v.pipeline AND sp.normalized = v.normalized
+LEFT JOIN sales_kpi.stages sa ON sa.pipeline IS NULL AND sa.normalized = v.normalized;
+COMMENT ON VIEW sales_kpi.deal_state_computed IS
+    'sales_kpi.deal_state computed from the versions of every deal (what the refresh keeps in sales_kpi.deal_state_store)';
+-- (security_invoker: reading it takes the privileges on the tables under
+-- it, and their policies apply; so the roles that may read deal_state, as
+-- granted before this view existed, may read it too)
+GRANT SELECT ON sales_kpi.deal_state_computed TO PUBLIC;
+
+-- What the dashboards read: deal_state_computed, or as much of it as the
+-- refresh kept in sales_kpi.deal_state_store (incremental.sql) when that is
+-- the same thing.  The store holds each deal's row as of the last refresh;
+-- it can stand for the computation when
+--   - it was built for this as-of day, time zone, fiscal year start, stage
+--     catalog, rates and settings, and no TRUNCATE of the history came
+--     since (sales_kpi.deal_state_store_current(), which reads what only
+--     the owner may);
+--   - the caller may read it and the change log, and ask the former
+--     (sales_kpi.grant_rep_access() grants all three);
+--   - it shows the caller the rows the versions would: no row-level
+--     security applies to the caller, or the extension's own rep policies
+--     alone restrict deals, deal_history, the store and the change log
+--     (the store's rep_id is the rep of the version the state comes from).
+-- The deals written since the refresh (the change log, which the same
+-- policies restrict to the deals that were or became the caller's reps')
+-- are computed from their versions; every other deal's row is the store's.
+-- So a rep reads their few thousand rows through the rep_id index instead
+-- of all their deals' versions.  The store's rows are in no other order.
+CREATE FUNCTION sales_kpi.deal_state_rows()
+RETURNS SETOF sales_kpi.deal_state_computed
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+ROWS 100000
+AS $$
+DECLARE
+    changed text[];
+    use_store boolean := false;
+BEGIN
+    IF has_table_privilege('sales_kpi.deal_state_store', 'SELECT')
+       AND has_table_privilege('sales_kpi.dashboard_changes', 'SELECT')
+       AND has_function_privilege('sales_kpi.deal_state_store_current()', 'EXECUTE')
+       AND (NOT row_security_active('sales_kpi.deal_history')
+            OR sales_kpi.rep_policies_alone(ARRAY['sales_kpi.deals', 'sales_kpi.deal_history', 'sales_kpi.deal_state_store',
+                                                  'sales_kpi.dashboard_changes']::regclass[])) THEN
+        -- (a statement of its own: calling a function takes the privilege
+        -- to, checked when the statement starts)
+        use_store := sales_kpi.deal_state_store_current();
+    END IF;
+    IF use_store THEN
+        SELECT coalesce(array_agg(DISTINCT c.deal_id), '{}') INTO changed
+        FROM sales_kpi.dashboard_changes c
+        WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NOT NULL;
+        RETURN QUERY
+            SELECT s.* FROM sales_kpi.deal_state_store s
+            WHERE NOT EXISTS (SELECT FROM unnest(changed) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
+            UNION ALL
+            SELECT d.* FROM sales_kpi.deal_state_computed d
+            WHERE d.deal_id OPERATOR(pg_catalog.=) ANY (changed);
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT * FROM sales_kpi.deal_state_computed;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.deal_state_rows() IS
+    'The rows of sales_kpi.deal_state: the refresh''s per-deal store where it is current and shows the caller what the versions would, the deals written since computed from their versions; else all computed';
+
+CREATE OR REPLACE VIEW sales_kpi.deal_state WITH (security_invoker = true) AS
+SELECT * FROM sales_kpi.deal_state_rows();
+DO $$
+BEGIN
+    EXECUTE (SELECT string_agg(format('COMMENT ON COLUMN sales_kpi.deal_state_computed.%I IS %L', a.attname,
+                                      col_description(a.attrelid, a.attnum)), '; ')
+             FROM pg_attribute a WHERE a.attrelid = 'sales_kpi.deal_state'::regclass AND a.attnum > 0);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION sales_kpi.deal_state_query(day text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT replace(rtrim(rtrim(pg_get_viewdef('sales_kpi.deal_state_computed'::regclass), E' \n'), ';'),
+                   'sales_kpi.as_of()', '(' || day || ')')
+$$;
+COMMENT ON FUNCTION sales_kpi.deal_state_query(text) IS
+    'The query of sales_kpi.deal_state with the as-of day given by an SQL expression (how the pipeline flow reads the deals at two days)';
+
+-------------------------------------------------------------------------------
 -- Per-rep security and the grant functions (src/rep_security.sql,
 -- src/grants.sql).
 -------------------------------------------------------------------------------
@@ -735,10 +1007,34 @@ AS $$
            ('sales_kpi.deal_state_quarter_open_store', 'rep_id'),
            ('sales_kpi.stage_visits_store', NULL),
            ('sales_kpi.stage_visit_totals_store', NULL),
-           ('sales_kpi.dashboard_changes', NULL)
+           ('sales_kpi.dashboard_changes', 'rep_id')
 $$;
 COMMENT ON FUNCTION sales_kpi.rep_security_tables() IS
     'The tables sales_kpi.enable_rep_security() puts a policy on, with the column naming each row''s rep (NULL: only sales_kpi_all_reps members read it)';
+
+-- Whether the extension's rep policies alone decide which rows of these
+-- tables a restricted role sees, the same way on each: row-level security
+-- on, the rep policy there, no policy of anyone else, and the "off" policy
+-- on all of them or none.  (sales_kpi.deal_state_rows() reads the store
+-- instead of the versions only then.)
+CREATE FUNCTION sales_kpi.rep_policies_alone(tables regclass[])
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(bool_and(c.relrowsecurity
+                             AND EXISTS (SELECT FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) c.oid
+                                           AND p.polname OPERATOR(pg_catalog.=) 'sales_kpi_rep_access')
+                             AND NOT EXISTS (SELECT FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) c.oid
+                                               AND p.polname OPERATOR(pg_catalog.<>) ALL (ARRAY['sales_kpi_rep_access',
+                                                   'sales_kpi_all_reps', 'sales_kpi_rep_security_off']::name[]))), false)
+           AND count(DISTINCT EXISTS (SELECT FROM pg_catalog.pg_policy p WHERE p.polrelid OPERATOR(pg_catalog.=) c.oid
+                                        AND p.polname OPERATOR(pg_catalog.=) 'sales_kpi_rep_security_off')) OPERATOR(pg_catalog.=) 1
+    FROM pg_catalog.pg_class c
+    WHERE c.oid OPERATOR(pg_catalog.=) ANY (tables)
+$$;
+COMMENT ON FUNCTION sales_kpi.rep_policies_alone(regclass[]) IS
+    'Whether the extension''s rep policies alone, and alike, restrict the rows of these tables (row-level security on, no other policy)';
 
 -- The policies, as the switch says.
 CREATE FUNCTION sales_kpi.rep_policies_apply()
@@ -868,8 +1164,10 @@ INSERT INTO sales_kpi.rep_visibility (login, rep_id) SELECT login, rep_id FROM b
 -- privileges WITH GRANT OPTION).
 
 -- What a rep's role reads: the model tables (per-rep tables under the
--- policies, the rest shared reference data) and every view of the schema
--- that reads none of the twins, stores or operational tables.
+-- policies, the rest shared reference data), the deal state store and the
+-- change log (under the policies too: sales_kpi.deal_state reads them), and
+-- every view of the schema that reads none of the twins, other stores or
+-- operational tables.
 CREATE FUNCTION sales_kpi.rep_readable_relations()
 RETURNS SETOF regclass
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -879,8 +1177,8 @@ AS $$
         SELECT c.oid FROM pg_catalog.pg_class c
         WHERE c.relnamespace OPERATOR(pg_catalog.=) 'sales_kpi'::regnamespace
           AND (c.relkind OPERATOR(pg_catalog.=) 'm'
-               OR c.relname OPERATOR(pg_catalog.=) ANY (ARRAY['dashboard_refreshes', 'dashboard_changes',
-                    'dashboard_sources', 'dashboard_refresh_state', 'deal_state_store', 'deal_state_quarter_open_store',
+               OR c.relname OPERATOR(pg_catalog.=) ANY (ARRAY['dashboard_refreshes',
+                    'dashboard_sources', 'dashboard_refresh_state', 'deal_state_quarter_open_store',
                     'stage_visits_store', 'stage_visit_totals_store', 'quarantine', 'sync_state']::name[]))
     )
     SELECT c.oid::regclass FROM pg_catalog.pg_class c
@@ -976,7 +1274,8 @@ BEGIN
     RETURN QUERY SELECT sales_kpi.run_grants(ARRAY[
         format('GRANT USAGE ON SCHEMA sales_kpi TO %s', role),
         format('GRANT SELECT ON %s TO %s',
-               (SELECT string_agg(r::text, ', ') FROM sales_kpi.rep_readable_relations() r), role)]);
+               (SELECT string_agg(r::text, ', ') FROM sales_kpi.rep_readable_relations() r), role),
+        format('GRANT EXECUTE ON FUNCTION sales_kpi.deal_state_store_current() TO %s', role)]);
 END
 $$;
 COMMENT ON FUNCTION sales_kpi.grant_rep_access(regrole) IS
@@ -990,7 +1289,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT sales_kpi.run_grants(ARRAY[
         format('REVOKE SELECT ON %s FROM %s',
-               (SELECT string_agg(r::text, ', ') FROM sales_kpi.rep_readable_relations() r), role)])
+               (SELECT string_agg(r::text, ', ') FROM sales_kpi.rep_readable_relations() r), role),
+        format('REVOKE EXECUTE ON FUNCTION sales_kpi.deal_state_store_current() FROM %s', role)])
 $$;
 COMMENT ON FUNCTION sales_kpi.revoke_rep_access(regrole) IS
     'Undoes sales_kpi.grant_rep_access() (USAGE on the schema stays: PUBLIC has it); returns the REVOKEs run';

@@ -7,7 +7,7 @@
 -- currency (sales_kpi.exchange_rates, currency.sql).  A deal deleted before the end of the day is
 -- not in it; one deleted later is, as it was then.
 
-CREATE VIEW sales_kpi.deal_state WITH (security_invoker = true) AS
+CREATE VIEW sales_kpi.deal_state_computed WITH (security_invoker = true) AS
 WITH p AS (
     SELECT sales_kpi.as_of() AS as_of,
            (sales_kpi.as_of() + 1)::timestamptz AS as_of_end
@@ -52,6 +52,72 @@ CROSS JOIN LATERAL (
 LEFT JOIN sales_kpi.exchange_rates fx ON fx.currency = v.currency AND fx.valid @> c.rate_day
 LEFT JOIN sales_kpi.stages sp ON sp.pipeline = v.pipeline AND sp.normalized = v.normalized
 LEFT JOIN sales_kpi.stages sa ON sa.pipeline IS NULL AND sa.normalized = v.normalized;
+COMMENT ON VIEW sales_kpi.deal_state_computed IS
+    'sales_kpi.deal_state computed from the versions of every deal (what the refresh keeps in sales_kpi.deal_state_store)';
+-- (security_invoker: reading it takes the privileges on the tables under
+-- it, and their policies apply; so the roles that may read deal_state, as
+-- granted before this view existed, may read it too)
+GRANT SELECT ON sales_kpi.deal_state_computed TO PUBLIC;
+
+-- What the dashboards read: deal_state_computed, or as much of it as the
+-- refresh kept in sales_kpi.deal_state_store (incremental.sql) when that is
+-- the same thing.  The store holds each deal's row as of the last refresh;
+-- it can stand for the computation when
+--   - it was built for this as-of day, time zone, fiscal year start, stage
+--     catalog, rates and settings, and no TRUNCATE of the history came
+--     since (sales_kpi.deal_state_store_current(), which reads what only
+--     the owner may);
+--   - the caller may read it and the change log, and ask the former
+--     (sales_kpi.grant_rep_access() grants all three);
+--   - it shows the caller the rows the versions would: no row-level
+--     security applies to the caller, or the extension's own rep policies
+--     alone restrict deals, deal_history, the store and the change log
+--     (the store's rep_id is the rep of the version the state comes from).
+-- The deals written since the refresh (the change log, which the same
+-- policies restrict to the deals that were or became the caller's reps')
+-- are computed from their versions; every other deal's row is the store's.
+-- So a rep reads their few thousand rows through the rep_id index instead
+-- of all their deals' versions.  The store's rows are in no other order.
+CREATE FUNCTION sales_kpi.deal_state_rows()
+RETURNS SETOF sales_kpi.deal_state_computed
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+ROWS 100000
+AS $$
+DECLARE
+    changed text[];
+    use_store boolean := false;
+BEGIN
+    IF has_table_privilege('sales_kpi.deal_state_store', 'SELECT')
+       AND has_table_privilege('sales_kpi.dashboard_changes', 'SELECT')
+       AND has_function_privilege('sales_kpi.deal_state_store_current()', 'EXECUTE')
+       AND (NOT row_security_active('sales_kpi.deal_history')
+            OR sales_kpi.rep_policies_alone(ARRAY['sales_kpi.deals', 'sales_kpi.deal_history', 'sales_kpi.deal_state_store',
+                                                  'sales_kpi.dashboard_changes']::regclass[])) THEN
+        -- (a statement of its own: calling a function takes the privilege
+        -- to, checked when the statement starts)
+        use_store := sales_kpi.deal_state_store_current();
+    END IF;
+    IF use_store THEN
+        SELECT coalesce(array_agg(DISTINCT c.deal_id), '{}') INTO changed
+        FROM sales_kpi.dashboard_changes c
+        WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NOT NULL;
+        RETURN QUERY
+            SELECT s.* FROM sales_kpi.deal_state_store s
+            WHERE NOT EXISTS (SELECT FROM unnest(changed) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
+            UNION ALL
+            SELECT d.* FROM sales_kpi.deal_state_computed d
+            WHERE d.deal_id OPERATOR(pg_catalog.=) ANY (changed);
+        RETURN;
+    END IF;
+    RETURN QUERY SELECT * FROM sales_kpi.deal_state_computed;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.deal_state_rows() IS
+    'The rows of sales_kpi.deal_state: the refresh''s per-deal store where it is current and shows the caller what the versions would, the deals written since computed from their versions; else all computed';
+
+CREATE VIEW sales_kpi.deal_state WITH (security_invoker = true) AS
+SELECT * FROM sales_kpi.deal_state_rows();
 COMMENT ON VIEW sales_kpi.deal_state IS
     'Every deal as of sales_kpi.as_of(), every field as it was at the end of that day: stage, outcome, stage entry, close, probability and whether it is stalled';
 COMMENT ON COLUMN sales_kpi.deal_state.deal_id IS 'Deal';
@@ -81,6 +147,13 @@ COMMENT ON COLUMN sales_kpi.deal_state.currency IS 'Currency of the deal''s own 
 COMMENT ON COLUMN sales_kpi.deal_state.deal_amount IS 'The amount in the deal''s own currency';
 COMMENT ON COLUMN sales_kpi.deal_state.lost_reason IS 'Why a lost deal was lost';
 COMMENT ON COLUMN sales_kpi.deal_state.normalized IS 'stage_normalize(stage), to join the catalog and the learnt probabilities';
+DO $$
+BEGIN
+    EXECUTE (SELECT string_agg(format('COMMENT ON COLUMN sales_kpi.deal_state_computed.%I IS %L', a.attname,
+                                      col_description(a.attrelid, a.attnum)), '; ')
+             FROM pg_attribute a WHERE a.attrelid = 'sales_kpi.deal_state'::regclass AND a.attnum > 0);
+END
+$$;
 
 -- The fiscal periods of the as-of day.
 CREATE VIEW sales_kpi.fiscal_now WITH (security_invoker = true) AS

@@ -35,7 +35,7 @@ RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT replace(rtrim(rtrim(pg_get_viewdef('sales_kpi.deal_state'::regclass), E' \n'), ';'),
+    SELECT replace(rtrim(rtrim(pg_get_viewdef('sales_kpi.deal_state_computed'::regclass), E' \n'), ';'),
                    'sales_kpi.as_of()', '(' || day || ')')
 $$;
 COMMENT ON FUNCTION sales_kpi.deal_state_query(text) IS
