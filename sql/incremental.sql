@@ -55,10 +55,10 @@ BEGIN
     SELECT count(*) INTO twin_only FROM (SELECT * FROM sales_kpi.deal_state_store EXCEPT ALL SELECT * FROM sales_kpi.deal_state_computed) x;
     RETURN NEXT;
     view_name := 'deal_state_quarter_open_store';
-    SELECT count(*) INTO live_only FROM (SELECT * FROM sales_kpi.deal_state_quarter_open
+    SELECT count(*) INTO live_only FROM (SELECT * FROM sales_kpi.deal_state_quarter_open_computed
                                          EXCEPT ALL SELECT * FROM sales_kpi.deal_state_quarter_open_store) x;
     SELECT count(*) INTO twin_only FROM (SELECT * FROM sales_kpi.deal_state_quarter_open_store
-                                         EXCEPT ALL SELECT * FROM sales_kpi.deal_state_quarter_open) x;
+                                         EXCEPT ALL SELECT * FROM sales_kpi.deal_state_quarter_open_computed) x;
     RETURN NEXT;
     view_name := 'stage_visit_totals_store';
     SELECT count(*) INTO live_only FROM (SELECT * FROM totals_live EXCEPT ALL SELECT * FROM totals_kept) x;
@@ -71,16 +71,23 @@ BEGIN
 END
 $$;
 
--- deal_state (the store where current, the deals written since computed)
--- against deal_state_computed (every deal from its versions): whether the
+-- deal_state and deal_state_quarter_open (the stores where current, the
+-- deals written since computed) against deal_state_computed and
+-- deal_state_quarter_open_computed (every deal from its versions): whether the
 -- store stood in, the deals written since the refresh, rows differing.
 CREATE FUNCTION pg_temp.live_state()
-RETURNS TABLE (store_current boolean, deals_written bigint, rows_differing bigint)
+RETURNS TABLE (store_current boolean, deals_written boolean, rows_differing bigint)
 LANGUAGE sql AS $$
+    -- (how many deals a round writes depends on the tables' physical order)
     SELECT sales_kpi.deal_state_store_current(),
-           (SELECT count(DISTINCT deal_id) FROM sales_kpi.dashboard_changes WHERE deal_id IS NOT NULL),
+           EXISTS (SELECT FROM sales_kpi.dashboard_changes WHERE deal_id IS NOT NULL),
            (SELECT count(*) FROM (SELECT * FROM sales_kpi.deal_state EXCEPT ALL SELECT * FROM sales_kpi.deal_state_computed) x)
            + (SELECT count(*) FROM (SELECT * FROM sales_kpi.deal_state_computed EXCEPT ALL SELECT * FROM sales_kpi.deal_state) x)
+           -- and the deals when the quarter began, the same way
+           + (SELECT count(*) FROM (SELECT * FROM sales_kpi.deal_state_quarter_open
+                                    EXCEPT ALL SELECT * FROM sales_kpi.deal_state_quarter_open_computed) x)
+           + (SELECT count(*) FROM (SELECT * FROM sales_kpi.deal_state_quarter_open_computed
+                                    EXCEPT ALL SELECT * FROM sales_kpi.deal_state_quarter_open) x)
 $$;
 -- before any refresh: computed
 SELECT * FROM pg_temp.live_state();

@@ -181,10 +181,11 @@ CREATE UNIQUE INDEX deal_state_store_key ON sales_kpi.deal_state_store (deal_id)
 CREATE INDEX deal_state_store_rep_id ON sales_kpi.deal_state_store (rep_id);
 COMMENT ON TABLE sales_kpi.deal_state_store IS
     'sales_kpi.deal_state as of the last refresh, kept per deal by sales_kpi.refresh_dashboards() (what the twins read, and sales_kpi.deal_state for the deals not written since)';
-CREATE TABLE sales_kpi.deal_state_quarter_open_store (LIKE sales_kpi.deal_state_quarter_open);
+CREATE TABLE sales_kpi.deal_state_quarter_open_store (LIKE sales_kpi.deal_state_quarter_open_computed);
+CREATE INDEX deal_state_quarter_open_store_rep_id ON sales_kpi.deal_state_quarter_open_store (rep_id);
 CREATE UNIQUE INDEX deal_state_quarter_open_store_key ON sales_kpi.deal_state_quarter_open_store (deal_id);
 COMMENT ON TABLE sales_kpi.deal_state_quarter_open_store IS
-    'sales_kpi.deal_state_quarter_open (the deals when the quarter began) as of the last refresh, kept per deal like deal_state_store (what the pipeline flow twin reads; no row-level security)';
+    'sales_kpi.deal_state_quarter_open (the deals when the quarter began) as of the last refresh, kept per deal like deal_state_store (what the pipeline flow twin reads, and deal_state_quarter_open for the deals not written since)';
 CREATE TABLE sales_kpi.stage_visits_store (LIKE sales_kpi.stage_visits);
 CREATE INDEX stage_visits_store_deal ON sales_kpi.stage_visits_store (deal_id);
 COMMENT ON TABLE sales_kpi.stage_visits_store IS
@@ -214,7 +215,7 @@ COMMENT ON FUNCTION sales_kpi.dashboard_settings_now() IS
     'The as-of day, time zone, fiscal year start, stage catalog, exchange rates and currency and probability settings (md5), and first deal the dashboards would be computed under now';
 
 -- Whether deal_state_store holds deal_state as it would be computed now,
--- but for the deals written since (sales_kpi.deal_state_rows()): built under
+-- but for the deals written since (sales_kpi.deal_state_rows()) and deal_state_quarter_open_store the same: built under
 -- the settings of now, and no TRUNCATE of the history since.  Reads the
 -- refresh's state, which only the owner may: says nothing else.
 CREATE FUNCTION sales_kpi.deal_state_store_current()
@@ -232,7 +233,7 @@ AS $$
                        WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NULL)
 $$;
 COMMENT ON FUNCTION sales_kpi.deal_state_store_current() IS
-    'Whether sales_kpi.deal_state_store was built under the as-of day, time zone, fiscal year start, catalog, rates and settings of now, with no TRUNCATE of the history since (what sales_kpi.deal_state_rows() asks)';
+    'Whether sales_kpi.deal_state_store was built under the as-of day, time zone, fiscal year start, catalog, rates and settings of now, with no TRUNCATE of the history since (what sales_kpi.deal_state_rows() asks; the quarter-open store is kept with it)';
 -- (granted by sales_kpi.grant_rep_access(); a role without it reads
 -- deal_state computed from the versions)
 REVOKE ALL ON FUNCTION sales_kpi.deal_state_store_current() FROM PUBLIC;
@@ -290,7 +291,7 @@ BEGIN
                  sales_kpi.stage_visit_totals_store;
         INSERT INTO sales_kpi.deal_state_store SELECT * FROM sales_kpi.deal_state_computed;
         GET DIAGNOSTICS n = ROW_COUNT;
-        INSERT INTO sales_kpi.deal_state_quarter_open_store SELECT * FROM sales_kpi.deal_state_quarter_open;
+        INSERT INTO sales_kpi.deal_state_quarter_open_store SELECT * FROM sales_kpi.deal_state_quarter_open_computed;
         ANALYZE sales_kpi.deal_state_quarter_open_store;
         INSERT INTO sales_kpi.stage_visits_store SELECT * FROM sales_kpi.stage_visits;
         ANALYZE sales_kpi.deal_state_store;
@@ -321,7 +322,7 @@ BEGIN
             || sales_kpi.view_query('sales_kpi.deal_state_computed', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])
     USING ids;
     EXECUTE 'INSERT INTO sales_kpi.deal_state_quarter_open_store '
-            || sales_kpi.view_query('sales_kpi.deal_state_quarter_open', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])
+            || sales_kpi.view_query('sales_kpi.deal_state_quarter_open_computed', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])
     USING ids;
     EXECUTE 'INSERT INTO sales_kpi.stage_visits_store '
             || sales_kpi.view_query('sales_kpi.stage_visits', ARRAY['sales_kpi.deal_versions', 'sales_kpi.deal_stage_history'],

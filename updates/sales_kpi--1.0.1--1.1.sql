@@ -477,6 +477,9 @@ CREATE INDEX dashboard_changes_rep_id ON sales_kpi.dashboard_changes (rep_id);
 CREATE INDEX deal_state_store_rep_id ON sales_kpi.deal_state_store (rep_id);
 COMMENT ON TABLE sales_kpi.deal_state_store IS
     'sales_kpi.deal_state as of the last refresh, kept per deal by sales_kpi.refresh_dashboards() (what the twins read, and sales_kpi.deal_state for the deals not written since)';
+CREATE INDEX deal_state_quarter_open_store_rep_id ON sales_kpi.deal_state_quarter_open_store (rep_id);
+COMMENT ON TABLE sales_kpi.deal_state_quarter_open_store IS
+    'sales_kpi.deal_state_quarter_open (the deals when the quarter began) as of the last refresh, kept per deal like deal_state_store (what the pipeline flow twin reads, and deal_state_quarter_open for the deals not written since)';
 CREATE OR REPLACE FUNCTION sales_kpi.dashboard_deals_changed()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -514,7 +517,7 @@ AS $$
                        WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NULL)
 $$;
 COMMENT ON FUNCTION sales_kpi.deal_state_store_current() IS
-    'Whether sales_kpi.deal_state_store was built under the as-of day, time zone, fiscal year start, catalog, rates and settings of now, with no TRUNCATE of the history since (what sales_kpi.deal_state_rows() asks)';
+    'Whether sales_kpi.deal_state_store was built under the as-of day, time zone, fiscal year start, catalog, rates and settings of now, with no TRUNCATE of the history since (what sales_kpi.deal_state_rows() asks; the quarter-open store is kept with it)';
 -- (granted by sales_kpi.grant_rep_access(); a role without it reads
 -- deal_state computed from the versions)
 REVOKE ALL ON FUNCTION sales_kpi.deal_state_store_current() FROM PUBLIC;
@@ -537,7 +540,7 @@ BEGIN
                  sales_kpi.stage_visit_totals_store;
         INSERT INTO sales_kpi.deal_state_store SELECT * FROM sales_kpi.deal_state_computed;
         GET DIAGNOSTICS n = ROW_COUNT;
-        INSERT INTO sales_kpi.deal_state_quarter_open_store SELECT * FROM sales_kpi.deal_state_quarter_open;
+        INSERT INTO sales_kpi.deal_state_quarter_open_store SELECT * FROM sales_kpi.deal_state_quarter_open_computed;
         ANALYZE sales_kpi.deal_state_quarter_open_store;
         INSERT INTO sales_kpi.stage_visits_store SELECT * FROM sales_kpi.stage_visits;
         ANALYZE sales_kpi.deal_state_store;
@@ -568,7 +571,7 @@ BEGIN
             || sales_kpi.view_query('sales_kpi.deal_state_computed', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])
     USING ids;
     EXECUTE 'INSERT INTO sales_kpi.deal_state_quarter_open_store '
-            || sales_kpi.view_query('sales_kpi.deal_state_quarter_open', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])
+            || sales_kpi.view_query('sales_kpi.deal_state_quarter_open_computed', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])
     USING ids;
     EXECUTE 'INSERT INTO sales_kpi.stage_visits_store '
             || sales_kpi.view_query('sales_kpi.stage_visits', ARRAY['sales_kpi.deal_versions', 'sales_kpi.deal_stage_history'],
@@ -675,8 +678,9 @@ GRANT SELECT ON sales_kpi.deal_state_computed TO PUBLIC;
 -- policies restrict to the deals that were or became the caller's reps')
 -- are computed from their versions; every other deal's row is the store's.
 -- So a rep reads their few thousand rows through the rep_id index instead
--- of all their deals' versions.  The store's rows are in no other order.
-CREATE FUNCTION sales_kpi.deal_state_rows()
+-- of all their deals' versions.  (quarter_open: the same for
+-- deal_state_quarter_open and its store, pipeline_flow.sql.)
+CREATE FUNCTION sales_kpi.deal_state_rows(quarter_open boolean DEFAULT false)
 RETURNS SETOF sales_kpi.deal_state_computed
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
@@ -685,12 +689,14 @@ AS $$
 DECLARE
     changed text[];
     use_store boolean := false;
+    store constant regclass := CASE WHEN quarter_open THEN 'sales_kpi.deal_state_quarter_open_store'
+                                    ELSE 'sales_kpi.deal_state_store' END;
 BEGIN
-    IF has_table_privilege('sales_kpi.deal_state_store', 'SELECT')
+    IF has_table_privilege(store, 'SELECT')
        AND has_table_privilege('sales_kpi.dashboard_changes', 'SELECT')
        AND has_function_privilege('sales_kpi.deal_state_store_current()', 'EXECUTE')
        AND (NOT row_security_active('sales_kpi.deal_history')
-            OR sales_kpi.rep_policies_alone(ARRAY['sales_kpi.deals', 'sales_kpi.deal_history', 'sales_kpi.deal_state_store',
+            OR sales_kpi.rep_policies_alone(ARRAY['sales_kpi.deals', 'sales_kpi.deal_history', store,
                                                   'sales_kpi.dashboard_changes']::regclass[])) THEN
         -- (a statement of its own: calling a function takes the privilege
         -- to, checked when the statement starts)
@@ -700,22 +706,35 @@ BEGIN
         SELECT coalesce(array_agg(DISTINCT c.deal_id), '{}') INTO changed
         FROM sales_kpi.dashboard_changes c
         WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NOT NULL;
-        RETURN QUERY
-            SELECT s.* FROM sales_kpi.deal_state_store s
-            WHERE NOT EXISTS (SELECT FROM unnest(changed) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
-            UNION ALL
-            SELECT d.* FROM sales_kpi.deal_state_computed d
-            WHERE d.deal_id OPERATOR(pg_catalog.=) ANY (changed);
+        IF quarter_open THEN
+            RETURN QUERY
+                SELECT s.* FROM sales_kpi.deal_state_quarter_open_store s
+                WHERE NOT EXISTS (SELECT FROM unnest(changed) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
+                UNION ALL
+                SELECT d.* FROM sales_kpi.deal_state_quarter_open_computed d
+                WHERE d.deal_id OPERATOR(pg_catalog.=) ANY (changed);
+        ELSE
+            RETURN QUERY
+                SELECT s.* FROM sales_kpi.deal_state_store s
+                WHERE NOT EXISTS (SELECT FROM unnest(changed) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
+                UNION ALL
+                SELECT d.* FROM sales_kpi.deal_state_computed d
+                WHERE d.deal_id OPERATOR(pg_catalog.=) ANY (changed);
+        END IF;
         RETURN;
     END IF;
-    RETURN QUERY SELECT * FROM sales_kpi.deal_state_computed;
+    IF quarter_open THEN
+        RETURN QUERY SELECT * FROM sales_kpi.deal_state_quarter_open_computed;
+    ELSE
+        RETURN QUERY SELECT * FROM sales_kpi.deal_state_computed;
+    END IF;
 END
 $$;
-COMMENT ON FUNCTION sales_kpi.deal_state_rows() IS
-    'The rows of sales_kpi.deal_state: the refresh''s per-deal store where it is current and shows the caller what the versions would, the deals written since computed from their versions; else all computed';
+COMMENT ON FUNCTION sales_kpi.deal_state_rows(boolean) IS
+    'The rows of sales_kpi.deal_state (or, quarter_open, of sales_kpi.deal_state_quarter_open): the refresh''s per-deal store where it is current and shows the caller what the versions would, the deals written since computed from their versions; else all computed';
 
 CREATE OR REPLACE VIEW sales_kpi.deal_state WITH (security_invoker = true) AS
-SELECT * FROM sales_kpi.deal_state_rows();
+SELECT * FROM sales_kpi.deal_state_rows(false);
 DO $$
 BEGIN
     EXECUTE (SELECT string_agg(format('COMMENT ON COLUMN sales_kpi.deal_state_computed.%I IS %L', a.attname,
@@ -734,6 +753,29 @@ AS $$
 $$;
 COMMENT ON FUNCTION sales_kpi.deal_state_query(text) IS
     'The query of sales_kpi.deal_state with the as-of day given by an SQL expression (how the pipeline flow reads the deals at two days)';
+
+-- Like deal_state, the view reads the refresh's store and computes the
+-- deals written since (sales_kpi.deal_state_rows(true)).
+DO $$
+BEGIN
+    EXECUTE 'CREATE VIEW sales_kpi.deal_state_quarter_open_computed WITH (security_invoker = true) AS '
+            || sales_kpi.deal_state_query('@extschema@.fiscal_period_start(sales_kpi.as_of(), ''quarter'') - 1');
+    EXECUTE 'CREATE OR REPLACE VIEW sales_kpi.deal_state_quarter_open WITH (security_invoker = true) AS '
+            'SELECT * FROM sales_kpi.deal_state_rows(true)';
+    EXECUTE (SELECT string_agg(format('COMMENT ON COLUMN %s.%I IS %L', v, a.attname,
+                                      col_description(a.attrelid, a.attnum)), '; ')
+             FROM pg_attribute a,
+                  unnest(ARRAY['sales_kpi.deal_state_quarter_open', 'sales_kpi.deal_state_quarter_open_computed']) v
+             WHERE a.attrelid = 'sales_kpi.deal_state'::regclass AND a.attnum > 0);
+END
+$$;
+COMMENT ON VIEW sales_kpi.deal_state_quarter_open_computed IS
+    'sales_kpi.deal_state_computed as of the day before the as-of day''s fiscal quarter began (what the refresh keeps in sales_kpi.deal_state_quarter_open_store)';
+-- (security_invoker, as deal_state_computed)
+GRANT SELECT ON sales_kpi.deal_state_quarter_open_computed TO PUBLIC;
+COMMENT ON VIEW sales_kpi.deal_state_quarter_open IS
+    'sales_kpi.deal_state as of the day before the as-of day''s fiscal quarter began (the opening of the pipeline_flow dashboard)';
+
 
 -------------------------------------------------------------------------------
 -- Per-rep security and the grant functions (src/rep_security.sql,
@@ -1164,7 +1206,7 @@ INSERT INTO sales_kpi.rep_visibility (login, rep_id) SELECT login, rep_id FROM b
 -- privileges WITH GRANT OPTION).
 
 -- What a rep's role reads: the model tables (per-rep tables under the
--- policies, the rest shared reference data), the deal state store and the
+-- policies, the rest shared reference data), the deal state stores and the
 -- change log (under the policies too: sales_kpi.deal_state reads them), and
 -- every view of the schema that reads none of the twins, other stores or
 -- operational tables.
@@ -1178,7 +1220,7 @@ AS $$
         WHERE c.relnamespace OPERATOR(pg_catalog.=) 'sales_kpi'::regnamespace
           AND (c.relkind OPERATOR(pg_catalog.=) 'm'
                OR c.relname OPERATOR(pg_catalog.=) ANY (ARRAY['dashboard_refreshes',
-                    'dashboard_sources', 'dashboard_refresh_state', 'deal_state_quarter_open_store',
+                    'dashboard_sources', 'dashboard_refresh_state',
                     'stage_visits_store', 'stage_visit_totals_store', 'quarantine', 'sync_state']::name[]))
     )
     SELECT c.oid::regclass FROM pg_catalog.pg_class c

@@ -77,8 +77,9 @@ GRANT SELECT ON sales_kpi.deal_state_computed TO PUBLIC;
 -- policies restrict to the deals that were or became the caller's reps')
 -- are computed from their versions; every other deal's row is the store's.
 -- So a rep reads their few thousand rows through the rep_id index instead
--- of all their deals' versions.  The store's rows are in no other order.
-CREATE FUNCTION sales_kpi.deal_state_rows()
+-- of all their deals' versions.  (quarter_open: the same for
+-- deal_state_quarter_open and its store, pipeline_flow.sql.)
+CREATE FUNCTION sales_kpi.deal_state_rows(quarter_open boolean DEFAULT false)
 RETURNS SETOF sales_kpi.deal_state_computed
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
@@ -87,12 +88,14 @@ AS $$
 DECLARE
     changed text[];
     use_store boolean := false;
+    store constant regclass := CASE WHEN quarter_open THEN 'sales_kpi.deal_state_quarter_open_store'
+                                    ELSE 'sales_kpi.deal_state_store' END;
 BEGIN
-    IF has_table_privilege('sales_kpi.deal_state_store', 'SELECT')
+    IF has_table_privilege(store, 'SELECT')
        AND has_table_privilege('sales_kpi.dashboard_changes', 'SELECT')
        AND has_function_privilege('sales_kpi.deal_state_store_current()', 'EXECUTE')
        AND (NOT row_security_active('sales_kpi.deal_history')
-            OR sales_kpi.rep_policies_alone(ARRAY['sales_kpi.deals', 'sales_kpi.deal_history', 'sales_kpi.deal_state_store',
+            OR sales_kpi.rep_policies_alone(ARRAY['sales_kpi.deals', 'sales_kpi.deal_history', store,
                                                   'sales_kpi.dashboard_changes']::regclass[])) THEN
         -- (a statement of its own: calling a function takes the privilege
         -- to, checked when the statement starts)
@@ -102,22 +105,35 @@ BEGIN
         SELECT coalesce(array_agg(DISTINCT c.deal_id), '{}') INTO changed
         FROM sales_kpi.dashboard_changes c
         WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NOT NULL;
-        RETURN QUERY
-            SELECT s.* FROM sales_kpi.deal_state_store s
-            WHERE NOT EXISTS (SELECT FROM unnest(changed) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
-            UNION ALL
-            SELECT d.* FROM sales_kpi.deal_state_computed d
-            WHERE d.deal_id OPERATOR(pg_catalog.=) ANY (changed);
+        IF quarter_open THEN
+            RETURN QUERY
+                SELECT s.* FROM sales_kpi.deal_state_quarter_open_store s
+                WHERE NOT EXISTS (SELECT FROM unnest(changed) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
+                UNION ALL
+                SELECT d.* FROM sales_kpi.deal_state_quarter_open_computed d
+                WHERE d.deal_id OPERATOR(pg_catalog.=) ANY (changed);
+        ELSE
+            RETURN QUERY
+                SELECT s.* FROM sales_kpi.deal_state_store s
+                WHERE NOT EXISTS (SELECT FROM unnest(changed) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
+                UNION ALL
+                SELECT d.* FROM sales_kpi.deal_state_computed d
+                WHERE d.deal_id OPERATOR(pg_catalog.=) ANY (changed);
+        END IF;
         RETURN;
     END IF;
-    RETURN QUERY SELECT * FROM sales_kpi.deal_state_computed;
+    IF quarter_open THEN
+        RETURN QUERY SELECT * FROM sales_kpi.deal_state_quarter_open_computed;
+    ELSE
+        RETURN QUERY SELECT * FROM sales_kpi.deal_state_computed;
+    END IF;
 END
 $$;
-COMMENT ON FUNCTION sales_kpi.deal_state_rows() IS
-    'The rows of sales_kpi.deal_state: the refresh''s per-deal store where it is current and shows the caller what the versions would, the deals written since computed from their versions; else all computed';
+COMMENT ON FUNCTION sales_kpi.deal_state_rows(boolean) IS
+    'The rows of sales_kpi.deal_state (or, quarter_open, of sales_kpi.deal_state_quarter_open): the refresh''s per-deal store where it is current and shows the caller what the versions would, the deals written since computed from their versions; else all computed';
 
 CREATE VIEW sales_kpi.deal_state WITH (security_invoker = true) AS
-SELECT * FROM sales_kpi.deal_state_rows();
+SELECT * FROM sales_kpi.deal_state_rows(false);
 COMMENT ON VIEW sales_kpi.deal_state IS
     'Every deal as of sales_kpi.as_of(), every field as it was at the end of that day: stage, outcome, stage entry, close, probability and whether it is stalled';
 COMMENT ON COLUMN sales_kpi.deal_state.deal_id IS 'Deal';

@@ -45,15 +45,25 @@ COMMENT ON FUNCTION sales_kpi.deal_state_query(text) IS
 -- opening of the pipeline_flow dashboard.  deal_state's own query; the
 -- refresh keeps a per-deal copy of it as it does of deal_state
 -- (sales_kpi.deal_state_quarter_open_store).
+-- Like deal_state, the view reads the refresh's store and computes the
+-- deals written since (sales_kpi.deal_state_rows(true)).
 DO $$
 BEGIN
-    EXECUTE 'CREATE VIEW sales_kpi.deal_state_quarter_open WITH (security_invoker = true) AS '
+    EXECUTE 'CREATE VIEW sales_kpi.deal_state_quarter_open_computed WITH (security_invoker = true) AS '
             || sales_kpi.deal_state_query('@extschema@.fiscal_period_start(sales_kpi.as_of(), ''quarter'') - 1');
-    EXECUTE (SELECT string_agg(format('COMMENT ON COLUMN sales_kpi.deal_state_quarter_open.%I IS %L', a.attname,
+    EXECUTE 'CREATE VIEW sales_kpi.deal_state_quarter_open WITH (security_invoker = true) AS '
+            'SELECT * FROM sales_kpi.deal_state_rows(true)';
+    EXECUTE (SELECT string_agg(format('COMMENT ON COLUMN %s.%I IS %L', v, a.attname,
                                       col_description(a.attrelid, a.attnum)), '; ')
-             FROM pg_attribute a WHERE a.attrelid = 'sales_kpi.deal_state'::regclass AND a.attnum > 0);
+             FROM pg_attribute a,
+                  unnest(ARRAY['sales_kpi.deal_state_quarter_open', 'sales_kpi.deal_state_quarter_open_computed']) v
+             WHERE a.attrelid = 'sales_kpi.deal_state'::regclass AND a.attnum > 0);
 END
 $$;
+COMMENT ON VIEW sales_kpi.deal_state_quarter_open_computed IS
+    'sales_kpi.deal_state_computed as of the day before the as-of day''s fiscal quarter began (what the refresh keeps in sales_kpi.deal_state_quarter_open_store)';
+-- (security_invoker, as deal_state_computed)
+GRANT SELECT ON sales_kpi.deal_state_quarter_open_computed TO PUBLIC;
 COMMENT ON VIEW sales_kpi.deal_state_quarter_open IS
     'sales_kpi.deal_state as of the day before the as-of day''s fiscal quarter began (the opening of the pipeline_flow dashboard)';
 

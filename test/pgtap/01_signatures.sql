@@ -102,7 +102,7 @@ SELECT is_empty($$
 -- deal_state's rows come from a function scan, which runs once in each
 -- process that runs it: PARALLEL RESTRICTED keeps it in the leader.
 SELECT is(ARRAY(SELECT p.proparallel::text || p.provolatile::text FROM pg_proc p
-                WHERE p.oid = 'sales_kpi.deal_state_rows()'::regprocedure),
+                WHERE p.oid = 'sales_kpi.deal_state_rows(boolean)'::regprocedure),
           ARRAY['rs'], 'deal_state_rows() is PARALLEL RESTRICTED and STABLE');
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
