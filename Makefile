@@ -12,7 +12,7 @@ MODULE_big  = sales_kpi
 OBJS        = src/module.o src/errors.o src/callsite.o src/codec.o src/exact_sum.o \
               src/stage_catalog.o src/rates.o src/duration.o src/clv.o src/clv_text.o src/acv.o \
               src/velocity.o src/retention.o src/window.o src/scalar.o src/fiscal.o \
-              src/percentile.o src/summary.o src/bgnbd.o src/model_fit.o src/rfm.o
+              src/percentile.o src/summary.o src/bgnbd.o src/model_fit.o src/rfm.o src/deal_state.o
 
 # The install script, assembled from one .sql per C family (order matters:
 # the preamble creates the schema the others use).

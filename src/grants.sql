@@ -121,7 +121,8 @@ BEGIN
         format('GRANT USAGE ON SCHEMA sales_kpi TO %s', role),
         format('GRANT SELECT ON %s TO %s',
                (SELECT string_agg(r::text, ', ') FROM sales_kpi.rep_readable_relations() r), role),
-        format('GRANT EXECUTE ON FUNCTION sales_kpi.deal_state_store_current() TO %s', role)]);
+        format('GRANT EXECUTE ON FUNCTION sales_kpi.deal_state_store_current(), '
+               'sales_kpi.kpi_summary_company_of_twin() TO %s', role)]);
 END
 $$;
 COMMENT ON FUNCTION sales_kpi.grant_rep_access(regrole) IS
@@ -136,7 +137,8 @@ AS $$
     SELECT sales_kpi.run_grants(ARRAY[
         format('REVOKE SELECT ON %s FROM %s',
                (SELECT string_agg(r::text, ', ') FROM sales_kpi.rep_readable_relations() r), role),
-        format('REVOKE EXECUTE ON FUNCTION sales_kpi.deal_state_store_current() FROM %s', role)])
+        format('REVOKE EXECUTE ON FUNCTION sales_kpi.deal_state_store_current(), '
+               'sales_kpi.kpi_summary_company_of_twin() FROM %s', role)])
 $$;
 COMMENT ON FUNCTION sales_kpi.revoke_rep_access(regrole) IS
     'Undoes sales_kpi.grant_rep_access() (USAGE on the schema stays: PUBLIC has it); returns the REVOKEs run';

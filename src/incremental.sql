@@ -286,9 +286,13 @@ DECLARE
     visits constant text := '(SELECT * FROM sales_kpi.stage_visits_store WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
 BEGIN
     IF refresh_dashboard_stores.full THEN
-        -- only the refresh reads the stores: truncating them blocks no reader
-        TRUNCATE sales_kpi.deal_state_store, sales_kpi.deal_state_quarter_open_store, sales_kpi.stage_visits_store,
-                 sales_kpi.stage_visit_totals_store;
+        -- the live dashboards read the two deal state stores (whose rows
+        -- they use only while the settings are those the refresh records,
+        -- in this same transaction): deleting, not truncating, keeps them
+        -- readable meanwhile; only the refresh reads the others
+        DELETE FROM sales_kpi.deal_state_store;
+        DELETE FROM sales_kpi.deal_state_quarter_open_store;
+        TRUNCATE sales_kpi.stage_visits_store, sales_kpi.stage_visit_totals_store;
         INSERT INTO sales_kpi.deal_state_store SELECT * FROM sales_kpi.deal_state_computed;
         GET DIAGNOSTICS n = ROW_COUNT;
         INSERT INTO sales_kpi.deal_state_quarter_open_store SELECT * FROM sales_kpi.deal_state_quarter_open_computed;

@@ -211,6 +211,60 @@ DROP VIEW sales_kpi.kpi_alerts_of_twins;
 DROP VIEW sales_kpi.kpi_values_of_twins;
 DROP MATERIALIZED VIEW sales_kpi.kpi_summary_mv;
 DROP MATERIALIZED VIEW sales_kpi.kpi_summary_periods_mv;
+CREATE FUNCTION sales_kpi.kpi_summary_company_of_twin()
+RETURNS TABLE (grain text, period_start date, customer_retention double precision,
+               customer_churn double precision, mrr numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- (statements of their own: while the extension is created, the twin
+    -- and the refresh's tables do not exist yet)
+    IF to_regclass('pg_temp.dashboard_taken') IS NOT NULL
+       OR NOT EXISTS (SELECT FROM pg_catalog.pg_matviews m
+                      WHERE m.schemaname OPERATOR(pg_catalog.=) 'sales_kpi'
+                        AND m.matviewname OPERATOR(pg_catalog.=) 'kpi_summary_periods_mv' AND m.ispopulated) THEN
+        RETURN;
+    END IF;
+    IF EXISTS (SELECT FROM sales_kpi.dashboard_refreshes r
+                   WHERE r.view_name OPERATOR(pg_catalog.=) 'sales_kpi.kpi_summary_periods_mv'
+                     AND r.error IS NULL AND r.refreshed_at IS NOT NULL
+                     AND r.as_of OPERATOR(pg_catalog.=) sales_kpi.as_of())
+       AND EXISTS (SELECT FROM sales_kpi.dashboard_refresh_state s
+                   WHERE s.as_of OPERATOR(pg_catalog.=) sales_kpi.as_of()
+                     AND s.time_zone OPERATOR(pg_catalog.=) current_setting('TimeZone')
+                     AND s.fiscal_year_start_month
+                         OPERATOR(pg_catalog.=) current_setting('sales_kpi.fiscal_year_start_month')::integer)
+       AND NOT EXISTS (SELECT FROM sales_kpi.dashboard_changes c
+                       WHERE c.source OPERATOR(pg_catalog.=) ANY (ARRAY['customers', 'subscriptions'])) THEN
+        RETURN QUERY SELECT m.grain, m.period_start, m.customer_retention, m.customer_churn, m.mrr
+                     FROM sales_kpi.kpi_summary_periods_mv m;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.kpi_summary_company_of_twin() IS
+    'Customer retention, churn and MRR per period from kpi_summary_periods_mv, when they are what they would be now; else no rows';
+REVOKE ALL ON FUNCTION sales_kpi.kpi_summary_company_of_twin() FROM PUBLIC;
+
+CREATE FUNCTION sales_kpi.kpi_summary_company_kept()
+RETURNS TABLE (grain text, period_start date, customer_retention double precision,
+               customer_churn double precision, mrr numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF has_table_privilege('sales_kpi.customers', 'SELECT') AND has_table_privilege('sales_kpi.subscriptions', 'SELECT')
+       AND NOT row_security_active('sales_kpi.customers') AND NOT row_security_active('sales_kpi.subscriptions')
+       AND has_function_privilege('sales_kpi.kpi_summary_company_of_twin()', 'EXECUTE') THEN
+        -- (a statement of its own: calling it takes the privilege to)
+        RETURN QUERY SELECT * FROM sales_kpi.kpi_summary_company_of_twin();
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.kpi_summary_company_kept() IS
+    'What sales_kpi.kpi_summary_periods takes from the refresh: kpi_summary_company_of_twin() for a role that may read customers and subscriptions (without row-level security) and call it; else no rows';
+
 CREATE OR REPLACE VIEW sales_kpi.kpi_summary_periods WITH (security_invoker = true) AS
 WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
 grains AS (SELECT * FROM (VALUES ('month'), ('quarter'), ('year')) AS g(grain)),
@@ -283,15 +337,37 @@ mrr AS (
           FROM p JOIN subscription_days d ON d.day IS NULL OR d.day < p.period_end
           GROUP BY 1, 2, 3) x
     GROUP BY 1, 2
+),
+-- What the last refresh kept of these company-wide figures, when it is
+-- what they would be now (sales_kpi.kpi_summary_company_kept()): then the
+-- running totals above are not computed at all.
+kept AS MATERIALIZED (SELECT * FROM sales_kpi.kpi_summary_company_kept()),
+all_kept AS MATERIALIZED (
+    SELECT NOT EXISTS (SELECT FROM p WHERE NOT EXISTS (SELECT FROM kept k WHERE k.grain = p.grain AND k.period_start = p.period_start)) AS ok
+),
+company AS (
+    SELECT k.grain, k.period_start, k.customer_retention, k.customer_churn, k.mrr
+    FROM kept k
+    WHERE (SELECT ok FROM all_kept)
+    UNION ALL
+    SELECT p.grain, p.period_start,
+           CASE WHEN cs.n > 0 THEN (cs.n - coalesce(cl.n, 0))::float8 / cs.n::float8 END,
+           CASE WHEN cs.n > 0 THEN coalesce(cl.n, 0)::float8 / cs.n::float8 END,
+           coalesce(mr.mrr, 0)
+    FROM p
+    LEFT JOIN customers_at_start cs USING (grain, period_start)
+    LEFT JOIN customers_lost cl USING (grain, period_start)
+    LEFT JOIN mrr mr USING (grain, period_start)
+    WHERE NOT (SELECT ok FROM all_kept)
 )
 SELECT p.grain, p.period_start, p.period_end, p.period_label,
-       CASE WHEN cs.n > 0 THEN (cs.n - coalesce(cl.n, 0))::float8 / cs.n::float8 END AS customer_retention,
-       CASE WHEN cs.n > 0 THEN coalesce(cl.n, 0)::float8 / cs.n::float8 END AS customer_churn,
+       c.customer_retention,
+       c.customer_churn,
        (SELECT @extschema@.retention_rate(daterange(r.hired_on, r.left_on), daterange(p.period_start, p.period_end))
           FROM sales_kpi.reps r WHERE r.hired_on IS NULL OR r.hired_on < p.period_end) AS rep_retention,
        (SELECT count(*) FROM sales_kpi.reps r
          WHERE daterange(r.hired_on, r.left_on) @> (p.period_end - 1)) AS active_reps,
-       coalesce(mr.mrr, 0) AS mrr,
+       c.mrr,
        (SELECT sum(sales_kpi.prorate(m.amount, m.period, daterange(p.period_start, p.period_end)))
           FROM sales_kpi.marketing_spend m WHERE m.period && daterange(p.period_start, p.period_end)) AS spend,
        (SELECT sum(sales_kpi.prorate(m.amount, m.period, daterange(p.period_start, p.period_end)))
@@ -300,9 +376,7 @@ SELECT p.grain, p.period_start, p.period_end, p.period_label,
           FROM sales_kpi.quotas q WHERE q.period && daterange(p.period_start, p.period_end)) AS quota,
        f.as_of
 FROM p CROSS JOIN f
-LEFT JOIN customers_at_start cs USING (grain, period_start)
-LEFT JOIN customers_lost cl USING (grain, period_start)
-LEFT JOIN mrr mr USING (grain, period_start);
+LEFT JOIN company c USING (grain, period_start);
 
 CREATE OR REPLACE VIEW sales_kpi.kpi_summary WITH (security_invoker = true) AS
 WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
@@ -535,9 +609,13 @@ DECLARE
     visits constant text := '(SELECT * FROM sales_kpi.stage_visits_store WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
 BEGIN
     IF refresh_dashboard_stores.full THEN
-        -- only the refresh reads the stores: truncating them blocks no reader
-        TRUNCATE sales_kpi.deal_state_store, sales_kpi.deal_state_quarter_open_store, sales_kpi.stage_visits_store,
-                 sales_kpi.stage_visit_totals_store;
+        -- the live dashboards read the two deal state stores (whose rows
+        -- they use only while the settings are those the refresh records,
+        -- in this same transaction): deleting, not truncating, keeps them
+        -- readable meanwhile; only the refresh reads the others
+        DELETE FROM sales_kpi.deal_state_store;
+        DELETE FROM sales_kpi.deal_state_quarter_open_store;
+        TRUNCATE sales_kpi.stage_visits_store, sales_kpi.stage_visit_totals_store;
         INSERT INTO sales_kpi.deal_state_store SELECT * FROM sales_kpi.deal_state_computed;
         GET DIAGNOSTICS n = ROW_COUNT;
         INSERT INTO sales_kpi.deal_state_quarter_open_store SELECT * FROM sales_kpi.deal_state_quarter_open_computed;
@@ -680,11 +758,18 @@ GRANT SELECT ON sales_kpi.deal_state_computed TO PUBLIC;
 -- So a rep reads their few thousand rows through the rep_id index instead
 -- of all their deals' versions.  (quarter_open: the same for
 -- deal_state_quarter_open and its store, pipeline_flow.sql.)
+-- (its row estimate: the deals the statistics know of, src/deal_state.c)
+CREATE FUNCTION sales_kpi.deal_state_rows_support(internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'deal_state_rows_support' LANGUAGE C STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.deal_state_rows_support(internal) IS
+    'Planner support for sales_kpi.deal_state_rows(): estimates its rows as the deals the statistics know of';
+
 CREATE FUNCTION sales_kpi.deal_state_rows(quarter_open boolean DEFAULT false)
 RETURNS SETOF sales_kpi.deal_state_computed
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
-ROWS 100000
+SUPPORT sales_kpi.deal_state_rows_support
 AS $$
 DECLARE
     changed text[];
@@ -1317,7 +1402,8 @@ BEGIN
         format('GRANT USAGE ON SCHEMA sales_kpi TO %s', role),
         format('GRANT SELECT ON %s TO %s',
                (SELECT string_agg(r::text, ', ') FROM sales_kpi.rep_readable_relations() r), role),
-        format('GRANT EXECUTE ON FUNCTION sales_kpi.deal_state_store_current() TO %s', role)]);
+        format('GRANT EXECUTE ON FUNCTION sales_kpi.deal_state_store_current(), '
+               'sales_kpi.kpi_summary_company_of_twin() TO %s', role)]);
 END
 $$;
 COMMENT ON FUNCTION sales_kpi.grant_rep_access(regrole) IS
@@ -1332,7 +1418,8 @@ AS $$
     SELECT sales_kpi.run_grants(ARRAY[
         format('REVOKE SELECT ON %s FROM %s',
                (SELECT string_agg(r::text, ', ') FROM sales_kpi.rep_readable_relations() r), role),
-        format('REVOKE EXECUTE ON FUNCTION sales_kpi.deal_state_store_current() FROM %s', role)])
+        format('REVOKE EXECUTE ON FUNCTION sales_kpi.deal_state_store_current(), '
+               'sales_kpi.kpi_summary_company_of_twin() FROM %s', role)])
 $$;
 COMMENT ON FUNCTION sales_kpi.revoke_rep_access(regrole) IS
     'Undoes sales_kpi.grant_rep_access() (USAGE on the schema stays: PUBLIC has it); returns the REVOKEs run';

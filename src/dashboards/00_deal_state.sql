@@ -79,11 +79,18 @@ GRANT SELECT ON sales_kpi.deal_state_computed TO PUBLIC;
 -- So a rep reads their few thousand rows through the rep_id index instead
 -- of all their deals' versions.  (quarter_open: the same for
 -- deal_state_quarter_open and its store, pipeline_flow.sql.)
+-- (its row estimate: the deals the statistics know of, src/deal_state.c)
+CREATE FUNCTION sales_kpi.deal_state_rows_support(internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'deal_state_rows_support' LANGUAGE C STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.deal_state_rows_support(internal) IS
+    'Planner support for sales_kpi.deal_state_rows(): estimates its rows as the deals the statistics know of';
+
 CREATE FUNCTION sales_kpi.deal_state_rows(quarter_open boolean DEFAULT false)
 RETURNS SETOF sales_kpi.deal_state_computed
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
-ROWS 100000
+SUPPORT sales_kpi.deal_state_rows_support
 AS $$
 DECLARE
     changed text[];

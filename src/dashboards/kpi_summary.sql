@@ -26,6 +26,73 @@
 -- the deals (customers, reps, subscriptions, spend, market size, quotas):
 -- a view of its own, so that the refresh recomputes it only when one of
 -- those tables changed (sales_kpi.kpi_summary_periods_mv, refresh.sql).
+-- The company-wide figures of the periods (customer retention, churn, MRR)
+-- are the same for every role that may read customers and subscriptions,
+-- and the refresh keeps them in kpi_summary_periods_mv.  The view takes them
+-- from there when they are what they would be now:
+--   kpi_summary_company_of_twin()  (SECURITY DEFINER, granted by
+--       grant_rep_access()) the twin's rows, when its last refresh
+--       succeeded for this as-of day, time zone and fiscal year start, no
+--       write to customers or subscriptions came since, and the caller is
+--       not inside a refresh (whose recomputation of the twin must not read
+--       the twin);
+--   kpi_summary_company_kept()  for the caller: those rows, if it may read
+--       customers and subscriptions, with no row-level security on them, and
+--       may call the former; else none, and the view computes them.
+CREATE FUNCTION sales_kpi.kpi_summary_company_of_twin()
+RETURNS TABLE (grain text, period_start date, customer_retention double precision,
+               customer_churn double precision, mrr numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- (statements of their own: while the extension is created, the twin
+    -- and the refresh's tables do not exist yet)
+    IF to_regclass('pg_temp.dashboard_taken') IS NOT NULL
+       OR NOT EXISTS (SELECT FROM pg_catalog.pg_matviews m
+                      WHERE m.schemaname OPERATOR(pg_catalog.=) 'sales_kpi'
+                        AND m.matviewname OPERATOR(pg_catalog.=) 'kpi_summary_periods_mv' AND m.ispopulated) THEN
+        RETURN;
+    END IF;
+    IF EXISTS (SELECT FROM sales_kpi.dashboard_refreshes r
+                   WHERE r.view_name OPERATOR(pg_catalog.=) 'sales_kpi.kpi_summary_periods_mv'
+                     AND r.error IS NULL AND r.refreshed_at IS NOT NULL
+                     AND r.as_of OPERATOR(pg_catalog.=) sales_kpi.as_of())
+       AND EXISTS (SELECT FROM sales_kpi.dashboard_refresh_state s
+                   WHERE s.as_of OPERATOR(pg_catalog.=) sales_kpi.as_of()
+                     AND s.time_zone OPERATOR(pg_catalog.=) current_setting('TimeZone')
+                     AND s.fiscal_year_start_month
+                         OPERATOR(pg_catalog.=) current_setting('sales_kpi.fiscal_year_start_month')::integer)
+       AND NOT EXISTS (SELECT FROM sales_kpi.dashboard_changes c
+                       WHERE c.source OPERATOR(pg_catalog.=) ANY (ARRAY['customers', 'subscriptions'])) THEN
+        RETURN QUERY SELECT m.grain, m.period_start, m.customer_retention, m.customer_churn, m.mrr
+                     FROM sales_kpi.kpi_summary_periods_mv m;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.kpi_summary_company_of_twin() IS
+    'Customer retention, churn and MRR per period from kpi_summary_periods_mv, when they are what they would be now; else no rows';
+REVOKE ALL ON FUNCTION sales_kpi.kpi_summary_company_of_twin() FROM PUBLIC;
+
+CREATE FUNCTION sales_kpi.kpi_summary_company_kept()
+RETURNS TABLE (grain text, period_start date, customer_retention double precision,
+               customer_churn double precision, mrr numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF has_table_privilege('sales_kpi.customers', 'SELECT') AND has_table_privilege('sales_kpi.subscriptions', 'SELECT')
+       AND NOT row_security_active('sales_kpi.customers') AND NOT row_security_active('sales_kpi.subscriptions')
+       AND has_function_privilege('sales_kpi.kpi_summary_company_of_twin()', 'EXECUTE') THEN
+        -- (a statement of its own: calling it takes the privilege to)
+        RETURN QUERY SELECT * FROM sales_kpi.kpi_summary_company_of_twin();
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.kpi_summary_company_kept() IS
+    'What sales_kpi.kpi_summary_periods takes from the refresh: kpi_summary_company_of_twin() for a role that may read customers and subscriptions (without row-level security) and call it; else no rows';
+
 CREATE VIEW sales_kpi.kpi_summary_periods WITH (security_invoker = true) AS
 WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
 grains AS (SELECT * FROM (VALUES ('month'), ('quarter'), ('year')) AS g(grain)),
@@ -98,15 +165,37 @@ mrr AS (
           FROM p JOIN subscription_days d ON d.day IS NULL OR d.day < p.period_end
           GROUP BY 1, 2, 3) x
     GROUP BY 1, 2
+),
+-- What the last refresh kept of these company-wide figures, when it is
+-- what they would be now (sales_kpi.kpi_summary_company_kept()): then the
+-- running totals above are not computed at all.
+kept AS MATERIALIZED (SELECT * FROM sales_kpi.kpi_summary_company_kept()),
+all_kept AS MATERIALIZED (
+    SELECT NOT EXISTS (SELECT FROM p WHERE NOT EXISTS (SELECT FROM kept k WHERE k.grain = p.grain AND k.period_start = p.period_start)) AS ok
+),
+company AS (
+    SELECT k.grain, k.period_start, k.customer_retention, k.customer_churn, k.mrr
+    FROM kept k
+    WHERE (SELECT ok FROM all_kept)
+    UNION ALL
+    SELECT p.grain, p.period_start,
+           CASE WHEN cs.n > 0 THEN (cs.n - coalesce(cl.n, 0))::float8 / cs.n::float8 END,
+           CASE WHEN cs.n > 0 THEN coalesce(cl.n, 0)::float8 / cs.n::float8 END,
+           coalesce(mr.mrr, 0)
+    FROM p
+    LEFT JOIN customers_at_start cs USING (grain, period_start)
+    LEFT JOIN customers_lost cl USING (grain, period_start)
+    LEFT JOIN mrr mr USING (grain, period_start)
+    WHERE NOT (SELECT ok FROM all_kept)
 )
 SELECT p.grain, p.period_start, p.period_end, p.period_label,
-       CASE WHEN cs.n > 0 THEN (cs.n - coalesce(cl.n, 0))::float8 / cs.n::float8 END AS customer_retention,
-       CASE WHEN cs.n > 0 THEN coalesce(cl.n, 0)::float8 / cs.n::float8 END AS customer_churn,
+       c.customer_retention,
+       c.customer_churn,
        (SELECT @extschema@.retention_rate(daterange(r.hired_on, r.left_on), daterange(p.period_start, p.period_end))
           FROM sales_kpi.reps r WHERE r.hired_on IS NULL OR r.hired_on < p.period_end) AS rep_retention,
        (SELECT count(*) FROM sales_kpi.reps r
          WHERE daterange(r.hired_on, r.left_on) @> (p.period_end - 1)) AS active_reps,
-       coalesce(mr.mrr, 0) AS mrr,
+       c.mrr,
        (SELECT sum(sales_kpi.prorate(m.amount, m.period, daterange(p.period_start, p.period_end)))
           FROM sales_kpi.marketing_spend m WHERE m.period && daterange(p.period_start, p.period_end)) AS spend,
        (SELECT sum(sales_kpi.prorate(m.amount, m.period, daterange(p.period_start, p.period_end)))
@@ -115,9 +204,7 @@ SELECT p.grain, p.period_start, p.period_end, p.period_label,
           FROM sales_kpi.quotas q WHERE q.period && daterange(p.period_start, p.period_end)) AS quota,
        f.as_of
 FROM p CROSS JOIN f
-LEFT JOIN customers_at_start cs USING (grain, period_start)
-LEFT JOIN customers_lost cl USING (grain, period_start)
-LEFT JOIN mrr mr USING (grain, period_start);
+LEFT JOIN company c USING (grain, period_start);
 COMMENT ON VIEW sales_kpi.kpi_summary_periods IS
     'The fiscal months, quarters and years of sales_kpi.kpi_summary with what it takes from customers, reps, subscriptions, spend, market size and quotas';
 COMMENT ON COLUMN sales_kpi.kpi_summary_periods.grain IS 'month, quarter or year';

@@ -1,0 +1,71 @@
+/*-------------------------------------------------------------------------
+ *
+ * deal_state.c
+ *	  The planner's row estimate for sales_kpi.deal_state_rows(), the
+ *	  function scan under sales_kpi.deal_state and deal_state_quarter_open
+ *	  (src/dashboards/00_deal_state.sql).
+ *
+ *	  A set-returning function is estimated at its ROWS, a constant: too
+ *	  many rows for a small database makes every dashboard's plan cost
+ *	  enough to be JIT-compiled (seconds, for milliseconds of work), too few
+ *	  for a large one invites nested loops over a million deals.  The
+ *	  function returns one row per deal, so the estimate is the number of
+ *	  deals the statistics know of: the larger of the refresh's store and
+ *	  the deals table (either may be empty: before the first refresh, or
+ *	  with the history loaded alone).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "sales_kpi.h"
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "nodes/supportnodes.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+/* The rows the statistics give a table of the schema (0 if unknown). */
+static double
+table_rows(Oid schema, const char *name)
+{
+	Oid			relid = get_relname_relid(name, schema);
+	HeapTuple	tuple;
+	double		rows = 0;
+
+	if (!OidIsValid(relid))
+		return 0;
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tuple))
+	{
+		float4		reltuples = ((Form_pg_class) GETSTRUCT(tuple))->reltuples;
+
+		/* -1: never vacuumed or analyzed */
+		if (reltuples > 0)
+			rows = reltuples;
+		ReleaseSysCache(tuple);
+	}
+	return rows;
+}
+
+PG_FUNCTION_INFO_V1(deal_state_rows_support);
+Datum
+deal_state_rows_support(PG_FUNCTION_ARGS)
+{
+	Node	   *request = (Node *) PG_GETARG_POINTER(0);
+	SupportRequestRows *rows_request;
+	Oid			schema;
+	double		rows;
+
+	if (!IsA(request, SupportRequestRows))
+		PG_RETURN_POINTER(NULL);
+	rows_request = (SupportRequestRows *) request;
+	schema = get_namespace_oid("sales_kpi", true);
+	if (!OidIsValid(schema))
+		PG_RETURN_POINTER(NULL);
+	rows = Max(table_rows(schema, "deal_state_store"), table_rows(schema, "deals"));
+	/* (no statistics yet: the default of a set-returning function) */
+	rows_request->rows = rows > 0 ? rows : 1000;
+	PG_RETURN_POINTER(rows_request);
+}
