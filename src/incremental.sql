@@ -214,21 +214,20 @@ $$;
 COMMENT ON FUNCTION sales_kpi.dashboard_settings_now() IS
     'The as-of day, time zone, fiscal year start, stage catalog, exchange rates and currency and probability settings (md5), and first deal the dashboards would be computed under now';
 
--- Whether deal_state_store holds deal_state as it would be computed now,
--- but for the deals written since (sales_kpi.deal_state_rows()) and deal_state_quarter_open_store the same: built under
--- the settings of now, and no TRUNCATE of the history since.  Reads the
--- refresh's state, which only the owner may: says nothing else.
+-- Whether deal_state_store (and deal_state_quarter_open_store, kept with
+-- it) holds what would be computed now, but for the deals written since
+-- (sales_kpi.deal_state_rows()): built under the settings of now, compared
+-- as the refresh compares them, and no TRUNCATE of the history since.
+-- Reads the refresh's state, which only the owner may: says nothing else.
 CREATE FUNCTION sales_kpi.deal_state_store_current()
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT EXISTS (SELECT FROM sales_kpi.dashboard_refresh_state s
-                   WHERE s.as_of OPERATOR(pg_catalog.=) sales_kpi.as_of()
-                     AND s.time_zone OPERATOR(pg_catalog.=) current_setting('TimeZone')
-                     AND s.fiscal_year_start_month OPERATOR(pg_catalog.=) current_setting('sales_kpi.fiscal_year_start_month')::integer
-                     AND s.catalog OPERATOR(pg_catalog.=) (sales_kpi.dashboard_settings_now()).catalog)
+    SELECT EXISTS (SELECT FROM sales_kpi.dashboard_refresh_state s, sales_kpi.dashboard_settings_now() n
+                   WHERE (s.as_of, s.time_zone, s.fiscal_year_start_month, s.catalog)
+                         IS NOT DISTINCT FROM (n.as_of, n.time_zone, n.fiscal_year_start_month, n.catalog))
        AND NOT EXISTS (SELECT FROM sales_kpi.dashboard_changes c
                        WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NULL)
 $$;

@@ -227,15 +227,12 @@ BEGIN
                         AND m.matviewname OPERATOR(pg_catalog.=) 'kpi_summary_periods_mv' AND m.ispopulated) THEN
         RETURN;
     END IF;
+    -- (the settings of the last refresh are those of now: as the stores')
     IF EXISTS (SELECT FROM sales_kpi.dashboard_refreshes r
                    WHERE r.view_name OPERATOR(pg_catalog.=) 'sales_kpi.kpi_summary_periods_mv'
                      AND r.error IS NULL AND r.refreshed_at IS NOT NULL
                      AND r.as_of OPERATOR(pg_catalog.=) sales_kpi.as_of())
-       AND EXISTS (SELECT FROM sales_kpi.dashboard_refresh_state s
-                   WHERE s.as_of OPERATOR(pg_catalog.=) sales_kpi.as_of()
-                     AND s.time_zone OPERATOR(pg_catalog.=) current_setting('TimeZone')
-                     AND s.fiscal_year_start_month
-                         OPERATOR(pg_catalog.=) current_setting('sales_kpi.fiscal_year_start_month')::integer)
+       AND sales_kpi.deal_state_store_current()
        AND NOT EXISTS (SELECT FROM sales_kpi.dashboard_changes c
                        WHERE c.source OPERATOR(pg_catalog.=) ANY (ARRAY['customers', 'subscriptions'])) THEN
         RETURN QUERY SELECT m.grain, m.period_start, m.customer_retention, m.customer_churn, m.mrr
@@ -582,11 +579,9 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT EXISTS (SELECT FROM sales_kpi.dashboard_refresh_state s
-                   WHERE s.as_of OPERATOR(pg_catalog.=) sales_kpi.as_of()
-                     AND s.time_zone OPERATOR(pg_catalog.=) current_setting('TimeZone')
-                     AND s.fiscal_year_start_month OPERATOR(pg_catalog.=) current_setting('sales_kpi.fiscal_year_start_month')::integer
-                     AND s.catalog OPERATOR(pg_catalog.=) (sales_kpi.dashboard_settings_now()).catalog)
+    SELECT EXISTS (SELECT FROM sales_kpi.dashboard_refresh_state s, sales_kpi.dashboard_settings_now() n
+                   WHERE (s.as_of, s.time_zone, s.fiscal_year_start_month, s.catalog)
+                         IS NOT DISTINCT FROM (n.as_of, n.time_zone, n.fiscal_year_start_month, n.catalog))
        AND NOT EXISTS (SELECT FROM sales_kpi.dashboard_changes c
                        WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NULL)
 $$;
@@ -776,6 +771,8 @@ DECLARE
     use_store boolean := false;
     store constant regclass := CASE WHEN quarter_open THEN 'sales_kpi.deal_state_quarter_open_store'
                                     ELSE 'sales_kpi.deal_state_store' END;
+    computed constant regclass := CASE WHEN quarter_open THEN 'sales_kpi.deal_state_quarter_open_computed'
+                                       ELSE 'sales_kpi.deal_state_computed' END;
 BEGIN
     IF has_table_privilege(store, 'SELECT')
        AND has_table_privilege('sales_kpi.dashboard_changes', 'SELECT')
@@ -787,32 +784,19 @@ BEGIN
         -- to, checked when the statement starts)
         use_store := sales_kpi.deal_state_store_current();
     END IF;
-    IF use_store THEN
-        SELECT coalesce(array_agg(DISTINCT c.deal_id), '{}') INTO changed
-        FROM sales_kpi.dashboard_changes c
-        WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NOT NULL;
-        IF quarter_open THEN
-            RETURN QUERY
-                SELECT s.* FROM sales_kpi.deal_state_quarter_open_store s
-                WHERE NOT EXISTS (SELECT FROM unnest(changed) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
-                UNION ALL
-                SELECT d.* FROM sales_kpi.deal_state_quarter_open_computed d
-                WHERE d.deal_id OPERATOR(pg_catalog.=) ANY (changed);
-        ELSE
-            RETURN QUERY
-                SELECT s.* FROM sales_kpi.deal_state_store s
-                WHERE NOT EXISTS (SELECT FROM unnest(changed) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
-                UNION ALL
-                SELECT d.* FROM sales_kpi.deal_state_computed d
-                WHERE d.deal_id OPERATOR(pg_catalog.=) ANY (changed);
-        END IF;
+    IF NOT use_store THEN
+        RETURN QUERY EXECUTE format('SELECT * FROM %s', computed);
         RETURN;
     END IF;
-    IF quarter_open THEN
-        RETURN QUERY SELECT * FROM sales_kpi.deal_state_quarter_open_computed;
-    ELSE
-        RETURN QUERY SELECT * FROM sales_kpi.deal_state_computed;
-    END IF;
+    SELECT coalesce(array_agg(DISTINCT c.deal_id), '{}') INTO changed
+    FROM sales_kpi.dashboard_changes c
+    WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NOT NULL;
+    RETURN QUERY EXECUTE format(
+        'SELECT s.* FROM %s s
+         WHERE NOT EXISTS (SELECT FROM unnest($1) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
+         UNION ALL
+         SELECT d.* FROM %s d WHERE d.deal_id OPERATOR(pg_catalog.=) ANY ($1)', store, computed)
+    USING changed;
 END
 $$;
 COMMENT ON FUNCTION sales_kpi.deal_state_rows(boolean) IS

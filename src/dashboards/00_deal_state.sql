@@ -97,6 +97,8 @@ DECLARE
     use_store boolean := false;
     store constant regclass := CASE WHEN quarter_open THEN 'sales_kpi.deal_state_quarter_open_store'
                                     ELSE 'sales_kpi.deal_state_store' END;
+    computed constant regclass := CASE WHEN quarter_open THEN 'sales_kpi.deal_state_quarter_open_computed'
+                                       ELSE 'sales_kpi.deal_state_computed' END;
 BEGIN
     IF has_table_privilege(store, 'SELECT')
        AND has_table_privilege('sales_kpi.dashboard_changes', 'SELECT')
@@ -108,32 +110,19 @@ BEGIN
         -- to, checked when the statement starts)
         use_store := sales_kpi.deal_state_store_current();
     END IF;
-    IF use_store THEN
-        SELECT coalesce(array_agg(DISTINCT c.deal_id), '{}') INTO changed
-        FROM sales_kpi.dashboard_changes c
-        WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NOT NULL;
-        IF quarter_open THEN
-            RETURN QUERY
-                SELECT s.* FROM sales_kpi.deal_state_quarter_open_store s
-                WHERE NOT EXISTS (SELECT FROM unnest(changed) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
-                UNION ALL
-                SELECT d.* FROM sales_kpi.deal_state_quarter_open_computed d
-                WHERE d.deal_id OPERATOR(pg_catalog.=) ANY (changed);
-        ELSE
-            RETURN QUERY
-                SELECT s.* FROM sales_kpi.deal_state_store s
-                WHERE NOT EXISTS (SELECT FROM unnest(changed) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
-                UNION ALL
-                SELECT d.* FROM sales_kpi.deal_state_computed d
-                WHERE d.deal_id OPERATOR(pg_catalog.=) ANY (changed);
-        END IF;
+    IF NOT use_store THEN
+        RETURN QUERY EXECUTE format('SELECT * FROM %s', computed);
         RETURN;
     END IF;
-    IF quarter_open THEN
-        RETURN QUERY SELECT * FROM sales_kpi.deal_state_quarter_open_computed;
-    ELSE
-        RETURN QUERY SELECT * FROM sales_kpi.deal_state_computed;
-    END IF;
+    SELECT coalesce(array_agg(DISTINCT c.deal_id), '{}') INTO changed
+    FROM sales_kpi.dashboard_changes c
+    WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NOT NULL;
+    RETURN QUERY EXECUTE format(
+        'SELECT s.* FROM %s s
+         WHERE NOT EXISTS (SELECT FROM unnest($1) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
+         UNION ALL
+         SELECT d.* FROM %s d WHERE d.deal_id OPERATOR(pg_catalog.=) ANY ($1)', store, computed)
+    USING changed;
 END
 $$;
 COMMENT ON FUNCTION sales_kpi.deal_state_rows(boolean) IS

@@ -32,8 +32,9 @@
 -- from there when they are what they would be now:
 --   kpi_summary_company_of_twin()  (SECURITY DEFINER, granted by
 --       grant_rep_access()) the twin's rows, when its last refresh
---       succeeded for this as-of day, time zone and fiscal year start, no
---       write to customers or subscriptions came since, and the caller is
+--       succeeded for this as-of day, under the settings of now (as
+--       deal_state_store_current() says), no write to customers or
+--       subscriptions came since, and the caller is
 --       not inside a refresh (whose recomputation of the twin must not read
 --       the twin);
 --   kpi_summary_company_kept()  for the caller: those rows, if it may read
@@ -55,15 +56,12 @@ BEGIN
                         AND m.matviewname OPERATOR(pg_catalog.=) 'kpi_summary_periods_mv' AND m.ispopulated) THEN
         RETURN;
     END IF;
+    -- (the settings of the last refresh are those of now: as the stores')
     IF EXISTS (SELECT FROM sales_kpi.dashboard_refreshes r
                    WHERE r.view_name OPERATOR(pg_catalog.=) 'sales_kpi.kpi_summary_periods_mv'
                      AND r.error IS NULL AND r.refreshed_at IS NOT NULL
                      AND r.as_of OPERATOR(pg_catalog.=) sales_kpi.as_of())
-       AND EXISTS (SELECT FROM sales_kpi.dashboard_refresh_state s
-                   WHERE s.as_of OPERATOR(pg_catalog.=) sales_kpi.as_of()
-                     AND s.time_zone OPERATOR(pg_catalog.=) current_setting('TimeZone')
-                     AND s.fiscal_year_start_month
-                         OPERATOR(pg_catalog.=) current_setting('sales_kpi.fiscal_year_start_month')::integer)
+       AND sales_kpi.deal_state_store_current()
        AND NOT EXISTS (SELECT FROM sales_kpi.dashboard_changes c
                        WHERE c.source OPERATOR(pg_catalog.=) ANY (ARRAY['customers', 'subscriptions'])) THEN
         RETURN QUERY SELECT m.grain, m.period_start, m.customer_retention, m.customer_churn, m.mrr
