@@ -98,11 +98,8 @@ SELECT count(*) FROM sales_kpi.grant_dashboard_reader('regress_bob');
 UPDATE sales_kpi.reps SET manager_id = NULL WHERE rep_id = '2';
 UPDATE sales_kpi.rep_visibility SET rep_id = '3';
 INSERT INTO sales_kpi.rep_visibility VALUES ('regress_bob', '1');
--- becoming someone else
-SET ROLE regress_ann;
-SET ROLE sales_kpi_all_reps;
--- (SET SESSION AUTHORIZATION needs a superuser session: this test's own
--- session is one, so it is not tried here)
+-- (becoming someone else: tried below from his own login, since this
+-- session's user, a superuser, may take any role)
 -- statistics would show other reps' values: hidden under row-level security
 ANALYZE sales_kpi.deals;
 RESET ROLE;
@@ -221,6 +218,16 @@ WHERE c.oid IN ('sales_kpi.deals'::regclass, 'sales_kpi.quotas'::regclass) ORDER
 SET ROLE regress_bob;
 SELECT 'bob' AS role, * FROM pg_temp.seen();
 RESET ROLE;
+-- Becoming someone else, logged in as Bob himself: he is a member of no
+-- other role, so SET ROLE and SET SESSION AUTHORIZATION are refused, and he
+-- still sees his own deals only.
+SELECT current_user AS regress_superuser \gset
+\c - regress_bob
+SET ROLE regress_ann;
+SET ROLE sales_kpi_all_reps;
+SET SESSION AUTHORIZATION regress_ann;
+SELECT session_user, current_user, string_agg(deal_id, ',' ORDER BY deal_id) AS deals_bob_sees FROM sales_kpi.deals;
+\c - :regress_superuser
 SELECT count(*) FROM sales_kpi.disable_rep_security();
 
 SELECT count(*) AS revoked
