@@ -64,14 +64,24 @@ BEGIN
     SELECT count(*) INTO live_only FROM (SELECT * FROM totals_live EXCEPT ALL SELECT * FROM totals_kept) x;
     SELECT count(*) INTO twin_only FROM (SELECT * FROM totals_kept EXCEPT ALL SELECT * FROM totals_live) x;
     RETURN NEXT;
+    -- (the visits with their deal's sole rep, and the reps of the others)
     view_name := 'stage_visits_store';
-    SELECT count(*) INTO live_only FROM (SELECT * FROM sales_kpi.stage_visits EXCEPT ALL SELECT * FROM sales_kpi.stage_visits_store) x;
-    SELECT count(*) INTO twin_only FROM (SELECT * FROM sales_kpi.stage_visits_store EXCEPT ALL SELECT * FROM sales_kpi.stage_visits) x;
+    CREATE TEMP TABLE visits_live AS
+    SELECT v.*, o.sole_rep FROM sales_kpi.stage_visits_computed v LEFT JOIN sales_kpi.deal_owners o USING (deal_id);
+    SELECT count(*) INTO live_only FROM (SELECT * FROM visits_live EXCEPT ALL SELECT * FROM sales_kpi.stage_visits_store) x;
+    SELECT count(*) INTO twin_only FROM (SELECT * FROM sales_kpi.stage_visits_store EXCEPT ALL SELECT * FROM visits_live) x;
+    DROP TABLE visits_live;
+    RETURN NEXT;
+    view_name := 'stage_visit_reps_store';
+    SELECT count(*) INTO live_only FROM (SELECT deal_id, unnest(reps) FROM sales_kpi.deal_owners WHERE sole_rep IS NULL
+                                         EXCEPT ALL SELECT * FROM sales_kpi.stage_visit_reps_store) x;
+    SELECT count(*) INTO twin_only FROM (SELECT * FROM sales_kpi.stage_visit_reps_store
+                                         EXCEPT ALL SELECT deal_id, unnest(reps) FROM sales_kpi.deal_owners WHERE sole_rep IS NULL) x;
     RETURN NEXT;
 END
 $$;
 
--- deal_state and deal_state_quarter_open (the stores where current, the
+-- deal_state, deal_state_quarter_open and stage_visits (the stores where current, the
 -- deals written since computed) against deal_state_computed and
 -- deal_state_quarter_open_computed (every deal from its versions): whether the
 -- store stood in, the deals written since the refresh, rows differing.
@@ -88,6 +98,9 @@ LANGUAGE sql AS $$
                                     EXCEPT ALL SELECT * FROM sales_kpi.deal_state_quarter_open_computed) x)
            + (SELECT count(*) FROM (SELECT * FROM sales_kpi.deal_state_quarter_open_computed
                                     EXCEPT ALL SELECT * FROM sales_kpi.deal_state_quarter_open) x)
+           -- and the stage visits
+           + (SELECT count(*) FROM (SELECT * FROM sales_kpi.stage_visits EXCEPT ALL SELECT * FROM sales_kpi.stage_visits_computed) x)
+           + (SELECT count(*) FROM (SELECT * FROM sales_kpi.stage_visits_computed EXCEPT ALL SELECT * FROM sales_kpi.stage_visits) x)
 $$;
 -- kpi_summary_periods' customer figures, as the refresh kept them where it
 -- did, against their computation (a refresh under way computes them: its

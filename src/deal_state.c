@@ -1,9 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * deal_state.c
- *	  The planner's row estimate for sales_kpi.deal_state_rows(), the
+ *	  The planner's row estimates for sales_kpi.deal_state_rows(), the
  *	  function scan under sales_kpi.deal_state and deal_state_quarter_open
- *	  (src/dashboards/00_deal_state.sql).
+ *	  (src/dashboards/00_deal_state.sql), and for its sibling
+ *	  sales_kpi.stage_visits_rows() under sales_kpi.stage_visits
+ *	  (src/dashboards/00_stage_visits.sql).
  *
  *	  A set-returning function is estimated at its ROWS, a constant: too
  *	  many rows for a small database makes every dashboard's plan cost
@@ -12,7 +14,9 @@
  *	  function returns one row per deal, so the estimate is the number of
  *	  deals the statistics know of: the larger of the refresh's store and
  *	  the deals table (either may be empty: before the first refresh, or
- *	  with the history loaded alone).
+ *	  with the history loaded alone).  The stage visits are a few per deal:
+ *	  the refresh's store of them, or before it the versions (one per
+ *	  change of a deal, stage changes among them).
  *
  *-------------------------------------------------------------------------
  */
@@ -66,6 +70,28 @@ deal_state_rows_support(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(NULL);
 	rows = Max(table_rows(schema, "deal_state_store"), table_rows(schema, "deals"));
 	/* (no statistics yet: the default of a set-returning function) */
+	rows_request->rows = rows > 0 ? rows : 1000;
+	PG_RETURN_POINTER(rows_request);
+}
+
+PG_FUNCTION_INFO_V1(stage_visits_rows_support);
+Datum
+stage_visits_rows_support(PG_FUNCTION_ARGS)
+{
+	Node	   *request = (Node *) PG_GETARG_POINTER(0);
+	SupportRequestRows *rows_request;
+	Oid			schema;
+	double		rows;
+
+	if (!IsA(request, SupportRequestRows))
+		PG_RETURN_POINTER(NULL);
+	rows_request = (SupportRequestRows *) request;
+	schema = get_namespace_oid("sales_kpi", true);
+	if (!OidIsValid(schema))
+		PG_RETURN_POINTER(NULL);
+	rows = table_rows(schema, "stage_visits_store");
+	if (rows <= 0)
+		rows = table_rows(schema, "deal_history") + table_rows(schema, "deals");
 	rows_request->rows = rows > 0 ? rows : 1000;
 	PG_RETURN_POINTER(rows_request);
 }

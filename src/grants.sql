@@ -10,8 +10,9 @@
 -- privileges WITH GRANT OPTION).
 
 -- What a rep's role reads: the model tables (per-rep tables under the
--- policies, the rest shared reference data), the deal state stores and the
--- change log (under the policies too: sales_kpi.deal_state reads them), and
+-- policies, the rest shared reference data), the deal state and stage visit
+-- stores and the change log (under the policies too: sales_kpi.deal_state
+-- and sales_kpi.stage_visits read them), and
 -- every view of the schema that reads none of the twins, other stores or
 -- operational tables.
 CREATE FUNCTION sales_kpi.rep_readable_relations()
@@ -25,7 +26,7 @@ AS $$
           AND (c.relkind OPERATOR(pg_catalog.=) 'm'
                OR c.relname OPERATOR(pg_catalog.=) ANY (ARRAY['dashboard_refreshes',
                     'dashboard_sources', 'dashboard_refresh_state',
-                    'stage_visits_store', 'stage_visit_totals_store', 'quarantine', 'sync_state']::name[]))
+                    'stage_visit_totals_store', 'quarantine', 'sync_state']::name[]))
     )
     SELECT c.oid::regclass FROM pg_catalog.pg_class c
     WHERE c.relnamespace OPERATOR(pg_catalog.=) 'sales_kpi'::regnamespace

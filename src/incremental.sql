@@ -186,10 +186,17 @@ CREATE INDEX deal_state_quarter_open_store_rep_id ON sales_kpi.deal_state_quarte
 CREATE UNIQUE INDEX deal_state_quarter_open_store_key ON sales_kpi.deal_state_quarter_open_store (deal_id);
 COMMENT ON TABLE sales_kpi.deal_state_quarter_open_store IS
     'sales_kpi.deal_state_quarter_open (the deals when the quarter began) as of the last refresh, kept per deal like deal_state_store (what the pipeline flow twin reads, and deal_state_quarter_open for the deals not written since)';
-CREATE TABLE sales_kpi.stage_visits_store (LIKE sales_kpi.stage_visits);
+CREATE TABLE sales_kpi.stage_visits_store (LIKE sales_kpi.stage_visits_computed, rep_id text);
 CREATE INDEX stage_visits_store_deal ON sales_kpi.stage_visits_store (deal_id);
+CREATE INDEX stage_visits_store_rep_id ON sales_kpi.stage_visits_store (rep_id);
 COMMENT ON TABLE sales_kpi.stage_visits_store IS
-    'sales_kpi.stage_visits as of the last refresh, kept per deal by sales_kpi.refresh_dashboards() (no row-level security)';
+    'sales_kpi.stage_visits as of the last refresh, kept per deal by sales_kpi.refresh_dashboards() (what the twins read, and sales_kpi.stage_visits for the deals not written since)';
+COMMENT ON COLUMN sales_kpi.stage_visits_store.rep_id IS
+    'The rep of every version of the deal (sales_kpi.deal_owners.sole_rep; NULL: several reps, or a version without one)';
+CREATE TABLE sales_kpi.stage_visit_reps_store (deal_id text NOT NULL, rep_id text NOT NULL, PRIMARY KEY (deal_id, rep_id));
+CREATE INDEX stage_visit_reps_store_rep_id ON sales_kpi.stage_visit_reps_store (rep_id);
+COMMENT ON TABLE sales_kpi.stage_visit_reps_store IS
+    'The reps of each deal whose versions name several reps, or some none (sales_kpi.deal_owners), as of the last refresh: whose stage visits sales_kpi.stage_visits computes for a role that sees some of them';
 CREATE TABLE sales_kpi.stage_visit_totals_store (LIKE sales_kpi.stage_visit_totals);
 CREATE UNIQUE INDEX stage_visit_totals_store_key ON sales_kpi.stage_visit_totals_store (pipeline, stage) NULLS NOT DISTINCT;
 COMMENT ON TABLE sales_kpi.stage_visit_totals_store IS
@@ -283,7 +290,13 @@ DECLARE
     versions constant text := '(SELECT * FROM sales_kpi.deal_versions WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
     stages constant text := '(SELECT * FROM sales_kpi.deal_stage_history WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
     visits constant text := '(SELECT * FROM sales_kpi.stage_visits_store WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
+    history constant text := '(SELECT * FROM sales_kpi.deal_history WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
+    deals constant text := '(SELECT * FROM sales_kpi.deals WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
 BEGIN
+    -- the reps of the deals (each stored visit carries its deal's sole rep)
+    IF to_regclass('pg_temp.dashboard_deal_owners') IS NOT NULL THEN
+        DROP TABLE pg_temp.dashboard_deal_owners;
+    END IF;
     IF refresh_dashboard_stores.full THEN
         -- the live dashboards read the two deal state stores (whose rows
         -- they use only while the settings are those the refresh records,
@@ -291,14 +304,23 @@ BEGIN
         -- readable meanwhile; only the refresh reads the others
         DELETE FROM sales_kpi.deal_state_store;
         DELETE FROM sales_kpi.deal_state_quarter_open_store;
-        TRUNCATE sales_kpi.stage_visits_store, sales_kpi.stage_visit_totals_store;
+        -- (and the stage visits' stores too, which stage_visits reads)
+        DELETE FROM sales_kpi.stage_visits_store;
+        DELETE FROM sales_kpi.stage_visit_reps_store;
+        TRUNCATE sales_kpi.stage_visit_totals_store;
         INSERT INTO sales_kpi.deal_state_store SELECT * FROM sales_kpi.deal_state_computed;
         GET DIAGNOSTICS n = ROW_COUNT;
         INSERT INTO sales_kpi.deal_state_quarter_open_store SELECT * FROM sales_kpi.deal_state_quarter_open_computed;
         ANALYZE sales_kpi.deal_state_quarter_open_store;
-        INSERT INTO sales_kpi.stage_visits_store SELECT * FROM sales_kpi.stage_visits;
+        CREATE TEMP TABLE dashboard_deal_owners ON COMMIT DROP AS SELECT * FROM sales_kpi.deal_owners;
+        INSERT INTO sales_kpi.stage_visits_store
+        SELECT v.*, o.sole_rep FROM sales_kpi.stage_visits_computed v
+        LEFT JOIN pg_temp.dashboard_deal_owners o ON o.deal_id OPERATOR(pg_catalog.=) v.deal_id;
+        INSERT INTO sales_kpi.stage_visit_reps_store
+        SELECT o.deal_id, unnest(o.reps) FROM pg_temp.dashboard_deal_owners o WHERE o.sole_rep IS NULL;
         ANALYZE sales_kpi.deal_state_store;
         ANALYZE sales_kpi.stage_visits_store;
+        ANALYZE sales_kpi.stage_visit_reps_store;
         EXECUTE 'INSERT INTO sales_kpi.stage_visit_totals_store '
                 || sales_kpi.view_query('sales_kpi.stage_visit_totals', ARRAY['sales_kpi.stage_visits'],
                                         ARRAY['sales_kpi.stage_visits_store']);
@@ -320,6 +342,7 @@ BEGIN
     DELETE FROM sales_kpi.deal_state_store s WHERE s.deal_id = ANY (ids);
     DELETE FROM sales_kpi.deal_state_quarter_open_store s WHERE s.deal_id = ANY (ids);
     DELETE FROM sales_kpi.stage_visits_store s WHERE s.deal_id = ANY (ids);
+    DELETE FROM sales_kpi.stage_visit_reps_store s WHERE s.deal_id = ANY (ids);
     -- the views' own queries, over the versions of those deals only
     EXECUTE 'INSERT INTO sales_kpi.deal_state_store '
             || sales_kpi.view_query('sales_kpi.deal_state_computed', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])
@@ -327,10 +350,17 @@ BEGIN
     EXECUTE 'INSERT INTO sales_kpi.deal_state_quarter_open_store '
             || sales_kpi.view_query('sales_kpi.deal_state_quarter_open_computed', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])
     USING ids;
-    EXECUTE 'INSERT INTO sales_kpi.stage_visits_store '
-            || sales_kpi.view_query('sales_kpi.stage_visits', ARRAY['sales_kpi.deal_versions', 'sales_kpi.deal_stage_history'],
-                                    ARRAY[versions, stages])
+    EXECUTE 'CREATE TEMP TABLE dashboard_deal_owners ON COMMIT DROP AS '
+            || sales_kpi.view_query('sales_kpi.deal_owners', ARRAY['sales_kpi.deal_history', 'sales_kpi.deals'],
+                                    ARRAY[history, deals])
     USING ids;
+    EXECUTE 'INSERT INTO sales_kpi.stage_visits_store SELECT v.*, o.sole_rep FROM ('
+            || sales_kpi.view_query('sales_kpi.stage_visits_computed', ARRAY['sales_kpi.deal_versions', 'sales_kpi.deal_stage_history'],
+                                    ARRAY[versions, stages])
+            || ') v LEFT JOIN pg_temp.dashboard_deal_owners o ON o.deal_id OPERATOR(pg_catalog.=) v.deal_id'
+    USING ids;
+    INSERT INTO sales_kpi.stage_visit_reps_store
+    SELECT o.deal_id, unnest(o.reps) FROM pg_temp.dashboard_deal_owners o WHERE o.sole_rep IS NULL;
     -- and as they are now: the totals move by the difference (sums and
     -- counts, exact; a stage's label and order are the catalog's)
     EXECUTE 'INSERT INTO pg_temp.dashboard_totals_delta SELECT 1, * FROM ('

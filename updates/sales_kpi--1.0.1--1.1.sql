@@ -602,7 +602,13 @@ DECLARE
     versions constant text := '(SELECT * FROM sales_kpi.deal_versions WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
     stages constant text := '(SELECT * FROM sales_kpi.deal_stage_history WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
     visits constant text := '(SELECT * FROM sales_kpi.stage_visits_store WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
+    history constant text := '(SELECT * FROM sales_kpi.deal_history WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
+    deals constant text := '(SELECT * FROM sales_kpi.deals WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))';
 BEGIN
+    -- the reps of the deals (each stored visit carries its deal's sole rep)
+    IF to_regclass('pg_temp.dashboard_deal_owners') IS NOT NULL THEN
+        DROP TABLE pg_temp.dashboard_deal_owners;
+    END IF;
     IF refresh_dashboard_stores.full THEN
         -- the live dashboards read the two deal state stores (whose rows
         -- they use only while the settings are those the refresh records,
@@ -610,14 +616,23 @@ BEGIN
         -- readable meanwhile; only the refresh reads the others
         DELETE FROM sales_kpi.deal_state_store;
         DELETE FROM sales_kpi.deal_state_quarter_open_store;
-        TRUNCATE sales_kpi.stage_visits_store, sales_kpi.stage_visit_totals_store;
+        -- (and the stage visits' stores too, which stage_visits reads)
+        DELETE FROM sales_kpi.stage_visits_store;
+        DELETE FROM sales_kpi.stage_visit_reps_store;
+        TRUNCATE sales_kpi.stage_visit_totals_store;
         INSERT INTO sales_kpi.deal_state_store SELECT * FROM sales_kpi.deal_state_computed;
         GET DIAGNOSTICS n = ROW_COUNT;
         INSERT INTO sales_kpi.deal_state_quarter_open_store SELECT * FROM sales_kpi.deal_state_quarter_open_computed;
         ANALYZE sales_kpi.deal_state_quarter_open_store;
-        INSERT INTO sales_kpi.stage_visits_store SELECT * FROM sales_kpi.stage_visits;
+        CREATE TEMP TABLE dashboard_deal_owners ON COMMIT DROP AS SELECT * FROM sales_kpi.deal_owners;
+        INSERT INTO sales_kpi.stage_visits_store
+        SELECT v.*, o.sole_rep FROM sales_kpi.stage_visits_computed v
+        LEFT JOIN pg_temp.dashboard_deal_owners o ON o.deal_id OPERATOR(pg_catalog.=) v.deal_id;
+        INSERT INTO sales_kpi.stage_visit_reps_store
+        SELECT o.deal_id, unnest(o.reps) FROM pg_temp.dashboard_deal_owners o WHERE o.sole_rep IS NULL;
         ANALYZE sales_kpi.deal_state_store;
         ANALYZE sales_kpi.stage_visits_store;
+        ANALYZE sales_kpi.stage_visit_reps_store;
         EXECUTE 'INSERT INTO sales_kpi.stage_visit_totals_store '
                 || sales_kpi.view_query('sales_kpi.stage_visit_totals', ARRAY['sales_kpi.stage_visits'],
                                         ARRAY['sales_kpi.stage_visits_store']);
@@ -639,6 +654,7 @@ BEGIN
     DELETE FROM sales_kpi.deal_state_store s WHERE s.deal_id = ANY (ids);
     DELETE FROM sales_kpi.deal_state_quarter_open_store s WHERE s.deal_id = ANY (ids);
     DELETE FROM sales_kpi.stage_visits_store s WHERE s.deal_id = ANY (ids);
+    DELETE FROM sales_kpi.stage_visit_reps_store s WHERE s.deal_id = ANY (ids);
     -- the views' own queries, over the versions of those deals only
     EXECUTE 'INSERT INTO sales_kpi.deal_state_store '
             || sales_kpi.view_query('sales_kpi.deal_state_computed', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])
@@ -646,10 +662,17 @@ BEGIN
     EXECUTE 'INSERT INTO sales_kpi.deal_state_quarter_open_store '
             || sales_kpi.view_query('sales_kpi.deal_state_quarter_open_computed', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])
     USING ids;
-    EXECUTE 'INSERT INTO sales_kpi.stage_visits_store '
-            || sales_kpi.view_query('sales_kpi.stage_visits', ARRAY['sales_kpi.deal_versions', 'sales_kpi.deal_stage_history'],
-                                    ARRAY[versions, stages])
+    EXECUTE 'CREATE TEMP TABLE dashboard_deal_owners ON COMMIT DROP AS '
+            || sales_kpi.view_query('sales_kpi.deal_owners', ARRAY['sales_kpi.deal_history', 'sales_kpi.deals'],
+                                    ARRAY[history, deals])
     USING ids;
+    EXECUTE 'INSERT INTO sales_kpi.stage_visits_store SELECT v.*, o.sole_rep FROM ('
+            || sales_kpi.view_query('sales_kpi.stage_visits_computed', ARRAY['sales_kpi.deal_versions', 'sales_kpi.deal_stage_history'],
+                                    ARRAY[versions, stages])
+            || ') v LEFT JOIN pg_temp.dashboard_deal_owners o ON o.deal_id OPERATOR(pg_catalog.=) v.deal_id'
+    USING ids;
+    INSERT INTO sales_kpi.stage_visit_reps_store
+    SELECT o.deal_id, unnest(o.reps) FROM pg_temp.dashboard_deal_owners o WHERE o.sole_rep IS NULL;
     -- and as they are now: the totals move by the difference (sums and
     -- counts, exact; a stage's label and order are the catalog's)
     EXECUTE 'INSERT INTO pg_temp.dashboard_totals_delta SELECT 1, * FROM ('
@@ -845,6 +868,185 @@ GRANT SELECT ON sales_kpi.deal_state_quarter_open_computed TO PUBLIC;
 COMMENT ON VIEW sales_kpi.deal_state_quarter_open IS
     'sales_kpi.deal_state as of the day before the as-of day''s fiscal quarter began (the opening of the pipeline_flow dashboard)';
 
+
+
+-------------------------------------------------------------------------------
+-- stage_visits reads the refresh's per-deal store the way deal_state
+-- does (src/dashboards/00_stage_visits.sql): the view's own query is now
+-- stage_visits_computed, and the store records each visit's deal's sole
+-- rep, and a new store the reps of the other deals, for the rep policies
+-- to restrict both.  Both are filled here from the deals as they are: a
+-- deal written since the last refresh is computed from its versions anyway.
+-------------------------------------------------------------------------------
+-- Every stage visit up to the end of the as-of day, one row per visit,
+-- with what the dashboard needs from the catalog: the stage as the catalog
+-- names it, its label and order, and the outcome and order of the stage the
+-- deal moved to next.  A visit depends on its own deal's versions and the
+-- catalog only, so the refresh keeps a per-deal copy of it
+-- (sales_kpi.stage_visits_store, incremental.sql) for the deals that changed,
+-- and sales_kpi.stage_visits reads that copy where it can (below).
+CREATE VIEW sales_kpi.stage_visits_computed WITH (security_invoker = true) AS
+WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
+ends AS (
+    -- when each deal's history ends (infinity while it exists)
+    SELECT h.deal_id, max(CASE WHEN upper_inf(h.valid) THEN 'infinity'::timestamptz ELSE upper(h.valid) END) AS last_end
+    FROM sales_kpi.deal_versions h CROSS JOIN f
+    WHERE lower(h.valid) < f.as_of_end
+    GROUP BY h.deal_id
+),
+h AS (
+    SELECT h.deal_id, h.pipeline, h.stage, h.entered_at,
+           lead(h.stage) OVER w AS next_stage, lead(h.pipeline) OVER w AS next_pipeline,
+           @extschema@.stage_normalize(h.stage) AS normalized,
+           @extschema@.stage_normalize(lead(h.stage) OVER w) AS next_normalized,
+           coalesce(lead(h.entered_at) OVER w, least(e.last_end, f.as_of_end)) - h.entered_at AS in_stage,
+           lead(h.entered_at) OVER w IS NULL AND e.last_end >= f.as_of_end AS current
+    FROM sales_kpi.deal_stage_history h
+    JOIN ends e ON e.deal_id = h.deal_id
+    CROSS JOIN f
+    WHERE h.entered_at < f.as_of_end
+    WINDOW w AS (PARTITION BY h.deal_id ORDER BY h.entered_at)
+),
+v AS (
+    SELECT h.deal_id, h.entered_at, h.pipeline,
+           coalesce(sp.name, sa.name, h.stage) AS stage,
+           coalesce(sp.label, sa.label, sp.name, sa.name, h.stage) AS label,
+           coalesce(sp.pipeline_order, sa.pipeline_order) AS pipeline_order,
+           coalesce(sp.stalled_after_days, sa.stalled_after_days) AS stalled_after_days,
+           h.in_stage, h.next_stage, h.current,
+           @extschema@.stage_outcome(h.pipeline, h.stage) AS outcome,
+           @extschema@.stage_outcome(h.next_pipeline, h.next_stage) AS next_outcome,
+           coalesce(np.pipeline_order, na.pipeline_order) AS next_order
+    FROM h
+    LEFT JOIN sales_kpi.stages sp ON sp.pipeline = h.pipeline AND sp.normalized = h.normalized
+    LEFT JOIN sales_kpi.stages sa ON sa.pipeline IS NULL AND sa.normalized = h.normalized
+    LEFT JOIN sales_kpi.stages np ON np.pipeline = h.next_pipeline AND np.normalized = h.next_normalized
+    LEFT JOIN sales_kpi.stages na ON na.pipeline IS NULL AND na.normalized = h.next_normalized
+)
+SELECT v.deal_id, v.entered_at, v.pipeline, v.stage, v.label, v.pipeline_order, v.stalled_after_days,
+       v.in_stage, v.next_stage, v.current, v.outcome, v.next_outcome, v.next_order,
+       row_number() OVER (PARTITION BY v.deal_id, v.pipeline, v.stage ORDER BY v.entered_at) = 1 AS first_visit,
+       (SELECT f.as_of FROM f) AS as_of
+FROM v;
+COMMENT ON VIEW sales_kpi.stage_visits_computed IS
+    'sales_kpi.stage_visits computed from the versions of every deal (what the refresh keeps in sales_kpi.stage_visits_store)';
+-- (security_invoker, and granted like deal_state_computed: the roles that
+-- may read the versions may read it)
+GRANT SELECT ON sales_kpi.stage_visits_computed TO PUBLIC;
+
+-- Per deal, the reps its versions name: the one rep of every version
+-- (sole_rep), or NULL when they name several or some name none, and then
+-- the reps named.  The rep policies show a role every version of a deal
+-- with a sole rep or none of them; of another deal, maybe some only, whose
+-- visits are not the deal's visits.  So the refresh records the sole rep
+-- beside each stored visit and the reps of the other deals
+-- (sales_kpi.stage_visit_reps_store, incremental.sql).
+CREATE VIEW sales_kpi.deal_owners WITH (security_invoker = true) AS
+SELECT o.deal_id,
+       CASE WHEN count(DISTINCT o.rep_id) = 1 AND count(o.rep_id) = count(*) THEN min(o.rep_id) END AS sole_rep,
+       array_agg(DISTINCT o.rep_id) FILTER (WHERE o.rep_id IS NOT NULL) AS reps
+FROM (SELECT h.deal_id, h.rep_id FROM sales_kpi.deal_history h
+      UNION ALL
+      SELECT d.deal_id, d.rep_id FROM sales_kpi.deals d) o
+GROUP BY o.deal_id;
+COMMENT ON VIEW sales_kpi.deal_owners IS
+    'Per deal, the rep named by every version (sole_rep; NULL if several or none are) and the reps its versions name';
+COMMENT ON COLUMN sales_kpi.deal_owners.deal_id IS 'Deal';
+COMMENT ON COLUMN sales_kpi.deal_owners.sole_rep IS 'The rep of every version of the deal (NULL: several reps, or a version without one)';
+COMMENT ON COLUMN sales_kpi.deal_owners.reps IS 'The reps the versions name';
+
+-- What the dashboards read: stage_visits_computed, or as much of it as the
+-- refresh kept in sales_kpi.stage_visits_store when that is the same thing,
+-- as for deal_state (00_deal_state.sql; the same refresh keeps both stores,
+-- so sales_kpi.deal_state_store_current() says whether this one is current
+-- too).  Under the rep policies a role sees a stored visit when it sees the
+-- deal's sole rep, and so every version the visit was computed from.  The
+-- visits of a deal with several reps whose stored rows the role does not
+-- see (only roles that see every rep do), and of every deal written since
+-- the refresh, are computed from the versions the role sees.  So a manager
+-- reads their reps' stored visits through the rep_id index instead of the
+-- versions of all their deals.
+-- (its row estimate: the visits the statistics know of, src/deal_state.c)
+CREATE FUNCTION sales_kpi.stage_visits_rows_support(internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'stage_visits_rows_support' LANGUAGE C STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.stage_visits_rows_support(internal) IS
+    'Planner support for sales_kpi.stage_visits_rows(): estimates its rows as the visits the statistics know of';
+
+CREATE FUNCTION sales_kpi.stage_visits_rows()
+RETURNS SETOF sales_kpi.stage_visits_computed
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+SUPPORT sales_kpi.stage_visits_rows_support
+AS $$
+DECLARE
+    changed text[];
+    use_store boolean := false;
+BEGIN
+    IF has_table_privilege('sales_kpi.stage_visits_store', 'SELECT')
+       AND has_table_privilege('sales_kpi.stage_visit_reps_store', 'SELECT')
+       AND has_table_privilege('sales_kpi.dashboard_changes', 'SELECT')
+       AND has_function_privilege('sales_kpi.deal_state_store_current()', 'EXECUTE')
+       AND (NOT row_security_active('sales_kpi.deal_history')
+            OR sales_kpi.rep_policies_alone(ARRAY['sales_kpi.deals', 'sales_kpi.deal_history',
+                                                  'sales_kpi.stage_visits_store', 'sales_kpi.stage_visit_reps_store',
+                                                  'sales_kpi.dashboard_changes']::regclass[])) THEN
+        -- (a statement of its own: calling a function takes the privilege
+        -- to, checked when the statement starts)
+        use_store := sales_kpi.deal_state_store_current();
+    END IF;
+    IF NOT use_store THEN
+        RETURN QUERY SELECT * FROM sales_kpi.stage_visits_computed;
+        RETURN;
+    END IF;
+    -- the deals written since the refresh, and those of several reps whose
+    -- stored visits the role does not see
+    SELECT coalesce(array_agg(DISTINCT x.deal_id), '{}') INTO changed
+    FROM (SELECT c.deal_id FROM sales_kpi.dashboard_changes c
+          WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NOT NULL
+          UNION ALL
+          SELECT r.deal_id FROM sales_kpi.stage_visit_reps_store r
+          WHERE row_security_active('sales_kpi.stage_visits_store')
+            AND NOT EXISTS (SELECT FROM sales_kpi.stage_visits_store s
+                            WHERE s.deal_id OPERATOR(pg_catalog.=) r.deal_id AND s.rep_id IS NULL)) x;
+    RETURN QUERY EXECUTE
+        'SELECT s.deal_id, s.entered_at, s.pipeline, s.stage, s.label, s.pipeline_order, s.stalled_after_days,
+                s.in_stage, s.next_stage, s.current, s.outcome, s.next_outcome, s.next_order, s.first_visit, s.as_of
+         FROM sales_kpi.stage_visits_store s
+         WHERE NOT EXISTS (SELECT FROM unnest($1) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
+         UNION ALL
+         SELECT v.* FROM sales_kpi.stage_visits_computed v WHERE v.deal_id OPERATOR(pg_catalog.=) ANY ($1)'
+    USING changed;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.stage_visits_rows() IS
+    'The rows of sales_kpi.stage_visits: the refresh''s per-deal store where it is current and shows the caller what the versions would, the deals written since (and those of several reps whose stored rows the caller does not see) computed from their versions; else all computed';
+
+CREATE OR REPLACE VIEW sales_kpi.stage_visits WITH (security_invoker = true) AS
+SELECT * FROM sales_kpi.stage_visits_rows();
+DO $$
+BEGIN
+    EXECUTE (SELECT string_agg(format('COMMENT ON COLUMN sales_kpi.stage_visits_computed.%I IS %L', a.attname,
+                                      col_description(a.attrelid, a.attnum)), '; ')
+             FROM pg_attribute a WHERE a.attrelid = 'sales_kpi.stage_visits'::regclass AND a.attnum > 0);
+END
+$$;
+
+ALTER TABLE sales_kpi.stage_visits_store ADD COLUMN rep_id text;
+CREATE INDEX stage_visits_store_rep_id ON sales_kpi.stage_visits_store (rep_id);
+COMMENT ON TABLE sales_kpi.stage_visits_store IS
+    'sales_kpi.stage_visits as of the last refresh, kept per deal by sales_kpi.refresh_dashboards() (what the twins read, and sales_kpi.stage_visits for the deals not written since)';
+COMMENT ON COLUMN sales_kpi.stage_visits_store.rep_id IS
+    'The rep of every version of the deal (sales_kpi.deal_owners.sole_rep; NULL: several reps, or a version without one)';
+CREATE TABLE sales_kpi.stage_visit_reps_store (deal_id text NOT NULL, rep_id text NOT NULL, PRIMARY KEY (deal_id, rep_id));
+CREATE INDEX stage_visit_reps_store_rep_id ON sales_kpi.stage_visit_reps_store (rep_id);
+COMMENT ON TABLE sales_kpi.stage_visit_reps_store IS
+    'The reps of each deal whose versions name several reps, or some none (sales_kpi.deal_owners), as of the last refresh: whose stage visits sales_kpi.stage_visits computes for a role that sees some of them';
+
+UPDATE sales_kpi.stage_visits_store s SET rep_id = o.sole_rep
+FROM sales_kpi.deal_owners o WHERE o.deal_id OPERATOR(pg_catalog.=) s.deal_id;
+INSERT INTO sales_kpi.stage_visit_reps_store
+SELECT o.deal_id, unnest(o.reps) FROM sales_kpi.deal_owners o WHERE o.sole_rep IS NULL;
 
 -------------------------------------------------------------------------------
 -- Per-rep security and the grant functions (src/rep_security.sql,
@@ -1116,7 +1318,8 @@ AS $$
            ('sales_kpi.leads', 'rep_id'),
            ('sales_kpi.deal_state_store', 'rep_id'),
            ('sales_kpi.deal_state_quarter_open_store', 'rep_id'),
-           ('sales_kpi.stage_visits_store', NULL),
+           ('sales_kpi.stage_visits_store', 'rep_id'),
+           ('sales_kpi.stage_visit_reps_store', 'rep_id'),
            ('sales_kpi.stage_visit_totals_store', NULL),
            ('sales_kpi.dashboard_changes', 'rep_id')
 $$;
@@ -1275,8 +1478,9 @@ INSERT INTO sales_kpi.rep_visibility (login, rep_id) SELECT login, rep_id FROM b
 -- privileges WITH GRANT OPTION).
 
 -- What a rep's role reads: the model tables (per-rep tables under the
--- policies, the rest shared reference data), the deal state stores and the
--- change log (under the policies too: sales_kpi.deal_state reads them), and
+-- policies, the rest shared reference data), the deal state and stage visit
+-- stores and the change log (under the policies too: sales_kpi.deal_state
+-- and sales_kpi.stage_visits read them), and
 -- every view of the schema that reads none of the twins, other stores or
 -- operational tables.
 CREATE FUNCTION sales_kpi.rep_readable_relations()
@@ -1290,7 +1494,7 @@ AS $$
           AND (c.relkind OPERATOR(pg_catalog.=) 'm'
                OR c.relname OPERATOR(pg_catalog.=) ANY (ARRAY['dashboard_refreshes',
                     'dashboard_sources', 'dashboard_refresh_state',
-                    'stage_visits_store', 'stage_visit_totals_store', 'quarantine', 'sync_state']::name[]))
+                    'stage_visit_totals_store', 'quarantine', 'sync_state']::name[]))
     )
     SELECT c.oid::regclass FROM pg_catalog.pg_class c
     WHERE c.relnamespace OPERATOR(pg_catalog.=) 'sales_kpi'::regnamespace

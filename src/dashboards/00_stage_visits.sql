@@ -8,8 +8,9 @@
 -- names it, its label and order, and the outcome and order of the stage the
 -- deal moved to next.  A visit depends on its own deal's versions and the
 -- catalog only, so the refresh keeps a per-deal copy of it
--- (sales_kpi.stage_visits_store, incremental.sql) for the deals that changed.
-CREATE VIEW sales_kpi.stage_visits WITH (security_invoker = true) AS
+-- (sales_kpi.stage_visits_store, incremental.sql) for the deals that changed,
+-- and sales_kpi.stage_visits reads that copy where it can (below).
+CREATE VIEW sales_kpi.stage_visits_computed WITH (security_invoker = true) AS
 WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
 ends AS (
     -- when each deal's history ends (infinity while it exists)
@@ -52,6 +53,102 @@ SELECT v.deal_id, v.entered_at, v.pipeline, v.stage, v.label, v.pipeline_order, 
        row_number() OVER (PARTITION BY v.deal_id, v.pipeline, v.stage ORDER BY v.entered_at) = 1 AS first_visit,
        (SELECT f.as_of FROM f) AS as_of
 FROM v;
+COMMENT ON VIEW sales_kpi.stage_visits_computed IS
+    'sales_kpi.stage_visits computed from the versions of every deal (what the refresh keeps in sales_kpi.stage_visits_store)';
+-- (security_invoker, and granted like deal_state_computed: the roles that
+-- may read the versions may read it)
+GRANT SELECT ON sales_kpi.stage_visits_computed TO PUBLIC;
+
+-- Per deal, the reps its versions name: the one rep of every version
+-- (sole_rep), or NULL when they name several or some name none, and then
+-- the reps named.  The rep policies show a role every version of a deal
+-- with a sole rep or none of them; of another deal, maybe some only, whose
+-- visits are not the deal's visits.  So the refresh records the sole rep
+-- beside each stored visit and the reps of the other deals
+-- (sales_kpi.stage_visit_reps_store, incremental.sql).
+CREATE VIEW sales_kpi.deal_owners WITH (security_invoker = true) AS
+SELECT o.deal_id,
+       CASE WHEN count(DISTINCT o.rep_id) = 1 AND count(o.rep_id) = count(*) THEN min(o.rep_id) END AS sole_rep,
+       array_agg(DISTINCT o.rep_id) FILTER (WHERE o.rep_id IS NOT NULL) AS reps
+FROM (SELECT h.deal_id, h.rep_id FROM sales_kpi.deal_history h
+      UNION ALL
+      SELECT d.deal_id, d.rep_id FROM sales_kpi.deals d) o
+GROUP BY o.deal_id;
+COMMENT ON VIEW sales_kpi.deal_owners IS
+    'Per deal, the rep named by every version (sole_rep; NULL if several or none are) and the reps its versions name';
+COMMENT ON COLUMN sales_kpi.deal_owners.deal_id IS 'Deal';
+COMMENT ON COLUMN sales_kpi.deal_owners.sole_rep IS 'The rep of every version of the deal (NULL: several reps, or a version without one)';
+COMMENT ON COLUMN sales_kpi.deal_owners.reps IS 'The reps the versions name';
+
+-- What the dashboards read: stage_visits_computed, or as much of it as the
+-- refresh kept in sales_kpi.stage_visits_store when that is the same thing,
+-- as for deal_state (00_deal_state.sql; the same refresh keeps both stores,
+-- so sales_kpi.deal_state_store_current() says whether this one is current
+-- too).  Under the rep policies a role sees a stored visit when it sees the
+-- deal's sole rep, and so every version the visit was computed from.  The
+-- visits of a deal with several reps whose stored rows the role does not
+-- see (only roles that see every rep do), and of every deal written since
+-- the refresh, are computed from the versions the role sees.  So a manager
+-- reads their reps' stored visits through the rep_id index instead of the
+-- versions of all their deals.
+-- (its row estimate: the visits the statistics know of, src/deal_state.c)
+CREATE FUNCTION sales_kpi.stage_visits_rows_support(internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'stage_visits_rows_support' LANGUAGE C STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sales_kpi.stage_visits_rows_support(internal) IS
+    'Planner support for sales_kpi.stage_visits_rows(): estimates its rows as the visits the statistics know of';
+
+CREATE FUNCTION sales_kpi.stage_visits_rows()
+RETURNS SETOF sales_kpi.stage_visits_computed
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+SUPPORT sales_kpi.stage_visits_rows_support
+AS $$
+DECLARE
+    changed text[];
+    use_store boolean := false;
+BEGIN
+    IF has_table_privilege('sales_kpi.stage_visits_store', 'SELECT')
+       AND has_table_privilege('sales_kpi.stage_visit_reps_store', 'SELECT')
+       AND has_table_privilege('sales_kpi.dashboard_changes', 'SELECT')
+       AND has_function_privilege('sales_kpi.deal_state_store_current()', 'EXECUTE')
+       AND (NOT row_security_active('sales_kpi.deal_history')
+            OR sales_kpi.rep_policies_alone(ARRAY['sales_kpi.deals', 'sales_kpi.deal_history',
+                                                  'sales_kpi.stage_visits_store', 'sales_kpi.stage_visit_reps_store',
+                                                  'sales_kpi.dashboard_changes']::regclass[])) THEN
+        -- (a statement of its own: calling a function takes the privilege
+        -- to, checked when the statement starts)
+        use_store := sales_kpi.deal_state_store_current();
+    END IF;
+    IF NOT use_store THEN
+        RETURN QUERY SELECT * FROM sales_kpi.stage_visits_computed;
+        RETURN;
+    END IF;
+    -- the deals written since the refresh, and those of several reps whose
+    -- stored visits the role does not see
+    SELECT coalesce(array_agg(DISTINCT x.deal_id), '{}') INTO changed
+    FROM (SELECT c.deal_id FROM sales_kpi.dashboard_changes c
+          WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NOT NULL
+          UNION ALL
+          SELECT r.deal_id FROM sales_kpi.stage_visit_reps_store r
+          WHERE row_security_active('sales_kpi.stage_visits_store')
+            AND NOT EXISTS (SELECT FROM sales_kpi.stage_visits_store s
+                            WHERE s.deal_id OPERATOR(pg_catalog.=) r.deal_id AND s.rep_id IS NULL)) x;
+    RETURN QUERY EXECUTE
+        'SELECT s.deal_id, s.entered_at, s.pipeline, s.stage, s.label, s.pipeline_order, s.stalled_after_days,
+                s.in_stage, s.next_stage, s.current, s.outcome, s.next_outcome, s.next_order, s.first_visit, s.as_of
+         FROM sales_kpi.stage_visits_store s
+         WHERE NOT EXISTS (SELECT FROM unnest($1) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
+         UNION ALL
+         SELECT v.* FROM sales_kpi.stage_visits_computed v WHERE v.deal_id OPERATOR(pg_catalog.=) ANY ($1)'
+    USING changed;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.stage_visits_rows() IS
+    'The rows of sales_kpi.stage_visits: the refresh''s per-deal store where it is current and shows the caller what the versions would, the deals written since (and those of several reps whose stored rows the caller does not see) computed from their versions; else all computed';
+
+CREATE VIEW sales_kpi.stage_visits WITH (security_invoker = true) AS
+SELECT * FROM sales_kpi.stage_visits_rows();
 COMMENT ON VIEW sales_kpi.stage_visits IS
     'Every stage visit of every deal up to the end of the as-of day, with the catalog''s name, label and order of the stage and of the next one (what stage_analysis aggregates)';
 COMMENT ON COLUMN sales_kpi.stage_visits.deal_id IS 'Deal';
@@ -69,3 +166,10 @@ COMMENT ON COLUMN sales_kpi.stage_visits.next_outcome IS 'won, lost or open, of 
 COMMENT ON COLUMN sales_kpi.stage_visits.next_order IS 'Position of the next stage in its pipeline (catalog)';
 COMMENT ON COLUMN sales_kpi.stage_visits.first_visit IS 'The deal''s first visit to this pipeline and stage';
 COMMENT ON COLUMN sales_kpi.stage_visits.as_of IS 'The as-of day';
+DO $$
+BEGIN
+    EXECUTE (SELECT string_agg(format('COMMENT ON COLUMN sales_kpi.stage_visits_computed.%I IS %L', a.attname,
+                                      col_description(a.attrelid, a.attnum)), '; ')
+             FROM pg_attribute a WHERE a.attrelid = 'sales_kpi.stage_visits'::regclass AND a.attnum > 0);
+END
+$$;

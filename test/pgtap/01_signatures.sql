@@ -97,13 +97,15 @@ SELECT is_empty($$
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sales_kpi'
   WHERE p.proparallel <> 's' AND p.prorettype <> 'trigger'::regtype
-    AND p.proname NOT IN ($$ || :'writers' || $$, 'deal_state_rows', 'kpi_summary_company_of_twin', 'kpi_summary_company_kept') $$,
+    AND p.proname NOT IN ($$ || :'writers' || $$, 'deal_state_rows', 'stage_visits_rows', 'kpi_summary_company_of_twin', 'kpi_summary_company_kept') $$,
   'every function and aggregate is PARALLEL SAFE, but for the refresh, scheduling, sync, security, grant and trigger functions and the live views'' readers of the refresh''s results');
--- deal_state's rows come from a function scan, which runs once in each
--- process that runs it: PARALLEL RESTRICTED keeps it in the leader.
+-- deal_state's and stage_visits' rows come from function scans, which run
+-- once in each process that runs them: PARALLEL RESTRICTED keeps them in
+-- the leader.
 SELECT is(ARRAY(SELECT p.proparallel::text || p.provolatile::text FROM pg_proc p
-                WHERE p.oid = 'sales_kpi.deal_state_rows(boolean)'::regprocedure),
-          ARRAY['rs'], 'deal_state_rows() is PARALLEL RESTRICTED and STABLE');
+                WHERE p.oid IN ('sales_kpi.deal_state_rows(boolean)'::regprocedure,
+                                'sales_kpi.stage_visits_rows()'::regprocedure)),
+          ARRAY['rs', 'rs'], 'deal_state_rows() and stage_visits_rows() are PARALLEL RESTRICTED and STABLE');
 -- and whether a refresh is under way is a temporary table of the session,
 -- which a parallel worker cannot see
 SELECT is(ARRAY(SELECT p.proparallel::text || p.provolatile::text FROM pg_proc p
