@@ -65,6 +65,21 @@ RESET ROLE;
 SET ROLE regress_nobody;
 SELECT 'nobody' AS role, * FROM pg_temp.seen();
 RESET ROLE;
+-- The share of the reps each role sees, which scales the planner's row
+-- estimates of the live views' per-deal scans (1: no rep policy restricts
+-- the role).
+ANALYZE sales_kpi.reps;
+CREATE FUNCTION pg_temp.share() RETURNS numeric LANGUAGE sql AS $$ SELECT round(sales_kpi.visible_rep_share()::numeric, 3) $$;
+SELECT (SELECT count(*) FROM sales_kpi.reps) AS reps, pg_temp.share() AS owner;
+SET ROLE regress_ann;
+SELECT pg_temp.share() AS ann;
+SET ROLE regress_bob;
+SELECT pg_temp.share() AS bob;
+SET ROLE regress_all;
+SELECT pg_temp.share() AS "all";
+SET ROLE regress_nobody;
+SELECT pg_temp.share() AS nobody;
+RESET ROLE;
 -- Ann, as a manager: the league's won revenue this year is hers and Bob's
 -- (deals 1 and 4: 1000 + 3000), against their quotas.
 SET ROLE regress_ann;
