@@ -77,11 +77,29 @@ visible_share(void)
 	return share >= 0 && share <= 1 ? share : 1.0;
 }
 
-PG_FUNCTION_INFO_V1(deal_state_rows_support);
-Datum
-deal_state_rows_support(PG_FUNCTION_ARGS)
+/* The deals the statistics know of (either table may be empty). */
+static double
+deal_rows(Oid schema)
 {
-	Node	   *request = (Node *) PG_GETARG_POINTER(0);
+	return Max(table_rows(schema, "deal_state_store"), table_rows(schema, "deals"));
+}
+
+/* The stage visits: the refresh's store of them, else the versions. */
+static double
+visit_rows(Oid schema)
+{
+	double		rows = table_rows(schema, "stage_visits_store");
+
+	return rows > 0 ? rows : table_rows(schema, "deal_history") + table_rows(schema, "deals");
+}
+
+/*
+ * Answer a SupportRequestRows with count's rows (no statistics yet: the
+ * default of a set-returning function), scaled by the caller's share.
+ */
+static Datum
+estimate_rows(Node *request, double (*count) (Oid schema))
+{
 	SupportRequestRows *rows_request;
 	Oid			schema;
 	double		rows;
@@ -92,32 +110,22 @@ deal_state_rows_support(PG_FUNCTION_ARGS)
 	schema = get_namespace_oid("sales_kpi", true);
 	if (!OidIsValid(schema))
 		PG_RETURN_POINTER(NULL);
-	rows = Max(table_rows(schema, "deal_state_store"), table_rows(schema, "deals"));
-	/* (no statistics yet: the default of a set-returning function) */
+	rows = count(schema);
 	rows = rows > 0 ? rows : 1000;
 	rows_request->rows = Max(rows * visible_share(), 1);
 	PG_RETURN_POINTER(rows_request);
+}
+
+PG_FUNCTION_INFO_V1(deal_state_rows_support);
+Datum
+deal_state_rows_support(PG_FUNCTION_ARGS)
+{
+	return estimate_rows((Node *) PG_GETARG_POINTER(0), deal_rows);
 }
 
 PG_FUNCTION_INFO_V1(stage_visits_rows_support);
 Datum
 stage_visits_rows_support(PG_FUNCTION_ARGS)
 {
-	Node	   *request = (Node *) PG_GETARG_POINTER(0);
-	SupportRequestRows *rows_request;
-	Oid			schema;
-	double		rows;
-
-	if (!IsA(request, SupportRequestRows))
-		PG_RETURN_POINTER(NULL);
-	rows_request = (SupportRequestRows *) request;
-	schema = get_namespace_oid("sales_kpi", true);
-	if (!OidIsValid(schema))
-		PG_RETURN_POINTER(NULL);
-	rows = table_rows(schema, "stage_visits_store");
-	if (rows <= 0)
-		rows = table_rows(schema, "deal_history") + table_rows(schema, "deals");
-	rows = rows > 0 ? rows : 1000;
-	rows_request->rows = Max(rows * visible_share(), 1);
-	PG_RETURN_POINTER(rows_request);
+	return estimate_rows((Node *) PG_GETARG_POINTER(0), visit_rows);
 }

@@ -776,6 +776,30 @@ GRANT SELECT ON sales_kpi.deal_state_computed TO PUBLIC;
 -- So a rep reads their few thousand rows through the rep_id index instead
 -- of all their deals' versions.  (quarter_open: the same for
 -- deal_state_quarter_open and its store, pipeline_flow.sql.)
+-- Whether the caller may read these stores of the refresh in place of
+-- computing their rows from the versions (deal_state_rows() and, in
+-- 00_stage_visits.sql, stage_visits_rows() ask): it may read them and the
+-- change log and ask sales_kpi.deal_state_store_current(), and they show it
+-- the rows the versions would -- no row-level security applies to it, or
+-- the extension's rep policies alone restrict them, the change log, the
+-- deals and their history.
+CREATE FUNCTION sales_kpi.stores_readable(stores regclass[])
+RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN (SELECT bool_and(has_table_privilege(s, 'SELECT')) FROM unnest(stores) AS s)
+           AND has_table_privilege('sales_kpi.dashboard_changes', 'SELECT')
+           AND has_function_privilege('sales_kpi.deal_state_store_current()', 'EXECUTE')
+           AND (NOT row_security_active('sales_kpi.deal_history')
+                OR sales_kpi.rep_policies_alone(ARRAY['sales_kpi.deals', 'sales_kpi.deal_history',
+                                                      'sales_kpi.dashboard_changes']::regclass[] || stores));
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.stores_readable(regclass[]) IS
+    'Whether the caller may read these stores of the refresh, and sees through them the rows the versions would (what deal_state_rows() and stage_visits_rows() ask)';
+
 -- (its row estimate: the deals the statistics know of, src/deal_state.c)
 CREATE FUNCTION sales_kpi.deal_state_rows_support(internal)
 RETURNS internal
@@ -797,12 +821,7 @@ DECLARE
     computed constant regclass := CASE WHEN quarter_open THEN 'sales_kpi.deal_state_quarter_open_computed'
                                        ELSE 'sales_kpi.deal_state_computed' END;
 BEGIN
-    IF has_table_privilege(store, 'SELECT')
-       AND has_table_privilege('sales_kpi.dashboard_changes', 'SELECT')
-       AND has_function_privilege('sales_kpi.deal_state_store_current()', 'EXECUTE')
-       AND (NOT row_security_active('sales_kpi.deal_history')
-            OR sales_kpi.rep_policies_alone(ARRAY['sales_kpi.deals', 'sales_kpi.deal_history', store,
-                                                  'sales_kpi.dashboard_changes']::regclass[])) THEN
+    IF sales_kpi.stores_readable(ARRAY[store]) THEN
         -- (a statement of its own: calling a function takes the privilege
         -- to, checked when the statement starts)
         use_store := sales_kpi.deal_state_store_current();
@@ -867,6 +886,7 @@ COMMENT ON VIEW sales_kpi.deal_state_quarter_open_computed IS
 GRANT SELECT ON sales_kpi.deal_state_quarter_open_computed TO PUBLIC;
 COMMENT ON VIEW sales_kpi.deal_state_quarter_open IS
     'sales_kpi.deal_state as of the day before the as-of day''s fiscal quarter began (the opening of the pipeline_flow dashboard)';
+
 
 
 
@@ -988,14 +1008,7 @@ DECLARE
     changed text[];
     use_store boolean := false;
 BEGIN
-    IF has_table_privilege('sales_kpi.stage_visits_store', 'SELECT')
-       AND has_table_privilege('sales_kpi.stage_visit_reps_store', 'SELECT')
-       AND has_table_privilege('sales_kpi.dashboard_changes', 'SELECT')
-       AND has_function_privilege('sales_kpi.deal_state_store_current()', 'EXECUTE')
-       AND (NOT row_security_active('sales_kpi.deal_history')
-            OR sales_kpi.rep_policies_alone(ARRAY['sales_kpi.deals', 'sales_kpi.deal_history',
-                                                  'sales_kpi.stage_visits_store', 'sales_kpi.stage_visit_reps_store',
-                                                  'sales_kpi.dashboard_changes']::regclass[])) THEN
+    IF sales_kpi.stores_readable(ARRAY['sales_kpi.stage_visits_store', 'sales_kpi.stage_visit_reps_store']::regclass[]) THEN
         -- (a statement of its own: calling a function takes the privilege
         -- to, checked when the statement starts)
         use_store := sales_kpi.deal_state_store_current();

@@ -112,14 +112,7 @@ DECLARE
     changed text[];
     use_store boolean := false;
 BEGIN
-    IF has_table_privilege('sales_kpi.stage_visits_store', 'SELECT')
-       AND has_table_privilege('sales_kpi.stage_visit_reps_store', 'SELECT')
-       AND has_table_privilege('sales_kpi.dashboard_changes', 'SELECT')
-       AND has_function_privilege('sales_kpi.deal_state_store_current()', 'EXECUTE')
-       AND (NOT row_security_active('sales_kpi.deal_history')
-            OR sales_kpi.rep_policies_alone(ARRAY['sales_kpi.deals', 'sales_kpi.deal_history',
-                                                  'sales_kpi.stage_visits_store', 'sales_kpi.stage_visit_reps_store',
-                                                  'sales_kpi.dashboard_changes']::regclass[])) THEN
+    IF sales_kpi.stores_readable(ARRAY['sales_kpi.stage_visits_store', 'sales_kpi.stage_visit_reps_store']::regclass[]) THEN
         -- (a statement of its own: calling a function takes the privilege
         -- to, checked when the statement starts)
         use_store := sales_kpi.deal_state_store_current();
