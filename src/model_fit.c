@@ -403,7 +403,7 @@ nelder_mead(Lik *L, double *p, const char *fit)
 	int			n = L->ndim;
 	double		x[MAXDIM + 1][MAXDIM] = {{0}};
 	double		f[MAXDIM + 1];
-	double		best_then = INFINITY;	/* the best value 500 steps ago */
+	double		best_then = INFINITY;	/* the best value 100 steps ago */
 
 	for (int i = 0; i <= n; i++)
 	{
@@ -437,11 +437,11 @@ nelder_mead(Lik *L, double *p, const char *fit)
 		}
 
 		/*
-		 * Or stalled: 500 steps improved the best value by less than 1e-13
+		 * Or stalled: 100 steps improved the best value by less than 1e-13
 		 * (a ridge climbing towards a supremum at infinity, as when every
 		 * customer buys at the same rate: r and alpha grow together).
 		 */
-		if (iter % 500 == 0)
+		if (iter % 100 == 0)
 		{
 			stalled = iter > 0 && best_then - f[lo] <= 1e-13 * (fabs(f[lo]) + 1e-12);
 			best_then = f[lo];
