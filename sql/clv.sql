@@ -59,4 +59,20 @@ SELECT customer_id, purchased_at,
 FROM purchases WHERE customer_id IS NOT NULL AND amount IS NOT NULL AND purchased_at IS NOT NULL
 ORDER BY purchased_at, customer_id;
 
+-- Text ids keep customers apart as numbers do, however many a group holds:
+-- one group of 60,000 customers (their records fill the text state's first
+-- chunk as it grows from 256 bytes, then more chunks of 1 MB) and 5,000
+-- groups of a dozen.
+CREATE TEMP TABLE many AS
+SELECT i % 60000 AS c, 100 + i % 37 AS a,
+       timestamptz '2024-01-01' + (i % 700) * interval '1 day' + (i / 60000) * interval '90 days' AS t
+FROM generate_series(1, 90000) AS i;
+SELECT clv(c, a, t) = clv('customer-' || lpad(c::text, 12, '0'), a, t) AS one_group_same,
+       clv(c, a, t) IS NOT NULL AS defined
+FROM many;
+SELECT count(*) AS groups, count(b) AS defined, count(*) FILTER (WHERE b IS DISTINCT FROM x) AS differing
+FROM (SELECT c % 5000 AS g, clv(c, a, t) AS b, clv('customer-' || lpad(c::text, 12, '0'), a, t) AS x
+      FROM many GROUP BY 1) AS per_group;
+DROP TABLE many;
+
 DROP TABLE purchases;

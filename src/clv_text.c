@@ -8,7 +8,9 @@
  *	  differs, and it is exact: customers are told apart by every byte of
  *	  their ids, never by a hash alone.
  *
- *	  A customer is a record in an arena of 1 MB chunks: first and last
+ *	  A customer is a record in an arena of chunks of up to 1 MB (the
+ *	  first grows from 256 bytes, so that one group of a GROUP BY holding a
+ *	  few customers takes a few hundred bytes, not a megabyte): first and last
  *	  purchase, a 32-bit purchase count, the id's length and the id's bytes,
  *	  8-aligned (40 bytes for an 18-byte id).  While rows are added, an
  *	  open-addressing table of 8-byte slots (the id's hash and the record's
@@ -54,8 +56,12 @@ typedef struct Arena
 	uint32	   *used;			/* bytes used in each chunk */
 	int			nchunks;
 	int			maxchunks;
+	uint32		last_size;		/* bytes allocated to the last chunk */
 	uint64		records;
 } Arena;
+
+/* The first chunk's first size; it doubles up to ARENA_CHUNK_SIZE. */
+#define ARENA_FIRST_SIZE	256
 
 /* Record layout: first_at, last_at, purchases (uint32), length, id. */
 #define REC_FIRST_OFF		0
@@ -116,8 +122,26 @@ arena_ptr(const Arena *a, uint32 ref)
 static uint32
 arena_alloc(Arena *a, MemoryContext mcxt, Size size)
 {
-	if (a->nchunks == 0 || a->used[a->nchunks - 1] + size > ARENA_CHUNK_SIZE)
+	/*
+	 * The last chunk, while smaller than a full one, grows in place: records
+	 * are addressed by offset, and no pointer into the arena outlives an
+	 * allocation.
+	 */
+	if (a->nchunks > 0 && a->used[a->nchunks - 1] + size > a->last_size && a->last_size < ARENA_CHUNK_SIZE)
 	{
+		Size		want = (Size) a->used[a->nchunks - 1] + size;
+		Size		grown = a->last_size;
+
+		while (grown < want && grown < ARENA_CHUNK_SIZE)
+			grown *= 2;
+		grown = Min(grown, ARENA_CHUNK_SIZE);
+		a->chunks[a->nchunks - 1] = repalloc(a->chunks[a->nchunks - 1], grown);
+		a->last_size = (uint32) grown;
+	}
+	if (a->nchunks == 0 || a->used[a->nchunks - 1] + size > a->last_size)
+	{
+		Size		first;
+
 		if (a->nchunks == ARENA_MAX_CHUNKS)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -140,9 +164,16 @@ arena_alloc(Arena *a, MemoryContext mcxt, Size size)
 			}
 			a->maxchunks = n;
 		}
-		/* the first chunk starts at 8, so that no record has reference 0 */
-		a->chunks[a->nchunks] = MemoryContextAlloc(mcxt, ARENA_CHUNK_SIZE);
-		a->used[a->nchunks] = (a->nchunks == 0) ? 8 : 0;
+		/*
+		 * The first chunk starts small, at offset 8 so that no record has
+		 * reference 0; the next ones at full size.
+		 */
+		first = a->nchunks == 0 ? 8 : 0;
+		a->last_size = a->nchunks > 0 ? ARENA_CHUNK_SIZE : ARENA_FIRST_SIZE;
+		while (a->last_size < first + size)
+			a->last_size *= 2;
+		a->chunks[a->nchunks] = MemoryContextAlloc(mcxt, a->last_size);
+		a->used[a->nchunks] = first;
 		a->nchunks++;
 	}
 	{
@@ -535,10 +566,13 @@ clv_text_copy_run(const ClvTextRun *run, MemoryContext mcxt)
 	copy.arena.used = MemoryContextAlloc(mcxt, Max(run->arena.nchunks, 1) * sizeof(uint32));
 	for (int i = 0; i < run->arena.nchunks; i++)
 	{
-		copy.arena.chunks[i] = MemoryContextAlloc(mcxt, ARENA_CHUNK_SIZE);
+		/* (as long as the original's, or the copy's last chunk could not grow) */
+		copy.arena.chunks[i] = MemoryContextAlloc(mcxt, i == run->arena.nchunks - 1 ? run->arena.last_size
+												  : ARENA_CHUNK_SIZE);
 		copy.arena.used[i] = run->arena.used[i];
 		memcpy(copy.arena.chunks[i], run->arena.chunks[i], run->arena.used[i]);
 	}
+	copy.arena.last_size = run->arena.last_size;
 	copy.arena.records = run->arena.records;
 	return copy;
 }
