@@ -78,6 +78,14 @@ BEGIN
     SELECT count(*) INTO twin_only FROM (SELECT * FROM sales_kpi.stage_visit_reps_store
                                          EXCEPT ALL SELECT deal_id, unnest(reps) FROM sales_kpi.deal_owners WHERE sole_rep IS NULL) x;
     RETURN NEXT;
+    -- (and those deals' visits by rep, kept per changed deal, as computed afresh)
+    view_name := 'stage_visits_by_rep_store';
+    EXECUTE 'CREATE TEMP TABLE by_rep_live AS '
+            || sales_kpi.stage_visits_by_rep_query('SELECT o.deal_id FROM sales_kpi.deal_owners o WHERE o.sole_rep IS NULL');
+    SELECT count(*) INTO live_only FROM (SELECT * FROM by_rep_live EXCEPT ALL SELECT * FROM sales_kpi.stage_visits_by_rep_store) x;
+    SELECT count(*) INTO twin_only FROM (SELECT * FROM sales_kpi.stage_visits_by_rep_store EXCEPT ALL SELECT * FROM by_rep_live) x;
+    DROP TABLE by_rep_live;
+    RETURN NEXT;
 END
 $$;
 
@@ -217,6 +225,10 @@ WHERE deal_id = (SELECT min(deal_id) FROM sales_kpi.activities WHERE deal_id IS 
 SELECT view_name, mode FROM sales_kpi.refresh_dashboards()
 WHERE view_name IN ('sales_kpi.deal_state_store', 'sales_kpi.team_activity_mv', 'sales_kpi.pipeline_mv');
 SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
+
+-- (the deals of several reps, kept by rep, are there to compare)
+SELECT count(DISTINCT deal_id) > 10 AS deals_kept_by_rep, count(DISTINCT (deal_id, rep_id)) > 20 AS deal_reps
+FROM sales_kpi.stage_visits_by_rep_store;
 
 -- A customer's segment: the twins that read customers.
 UPDATE sales_kpi.customers SET segment = 'Enterprise'

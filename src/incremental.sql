@@ -197,6 +197,14 @@ CREATE TABLE sales_kpi.stage_visit_reps_store (deal_id text NOT NULL, rep_id tex
 CREATE INDEX stage_visit_reps_store_rep_id ON sales_kpi.stage_visit_reps_store (rep_id);
 COMMENT ON TABLE sales_kpi.stage_visit_reps_store IS
     'The reps of each deal whose versions name several reps, or some none (sales_kpi.deal_owners), as of the last refresh: whose stage visits sales_kpi.stage_visits computes for a role that sees some of them';
+-- (a role that sees one rep of such a deal sees that rep's versions of it
+-- alone, and the visits they give are kept too)
+CREATE TABLE sales_kpi.stage_visits_by_rep_store (LIKE sales_kpi.stage_visits_computed, rep_id text NOT NULL);
+CREATE INDEX stage_visits_by_rep_store_deal ON sales_kpi.stage_visits_by_rep_store (deal_id);
+CREATE INDEX stage_visits_by_rep_store_rep_id ON sales_kpi.stage_visits_by_rep_store (rep_id);
+COMMENT ON TABLE sales_kpi.stage_visits_by_rep_store IS
+    'The stage visits of each deal in stage_visit_reps_store as the versions of each of its reps alone give them, as of the last refresh: what sales_kpi.stage_visits reads for a role that sees one of the deal''s reps';
+COMMENT ON COLUMN sales_kpi.stage_visits_by_rep_store.rep_id IS 'The rep whose versions of the deal these visits are computed from';
 CREATE TABLE sales_kpi.stage_visit_totals_store (LIKE sales_kpi.stage_visit_totals);
 CREATE UNIQUE INDEX stage_visit_totals_store_key ON sales_kpi.stage_visit_totals_store (pipeline, stage) NULLS NOT DISTINCT;
 COMMENT ON TABLE sales_kpi.stage_visit_totals_store IS
@@ -277,6 +285,43 @@ $$;
 COMMENT ON FUNCTION sales_kpi.view_query(regclass, text[], text[]) IS
     'A view''s query with the relations named replaced (how the twins and the stores reuse the dashboards'' own queries)';
 
+-- The query of stage_visits_by_rep_store's rows for the deals the query
+-- `deals` lists: stage_visits_computed's own query, over each (deal, rep)
+-- pair's versions as a deal of its own -- the rep's versions of the deal, or
+-- its current row when none of them is the rep's, as a role seeing that
+-- rep alone sees them (sales_kpi.deal_versions).  A pair's key is the rep's
+-- length, a colon, the rep and the deal, which no two pairs share however
+-- the ids are spelt.
+CREATE FUNCTION sales_kpi.stage_visits_by_rep_query(deals text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $f$
+SELECT format($q$
+SELECT substr(v.deal_id, strpos(v.deal_id, ':') + 1 + split_part(v.deal_id, ':', 1)::integer) AS deal_id,
+       v.entered_at, v.pipeline, v.stage, v.label, v.pipeline_order, v.stalled_after_days, v.in_stage,
+       v.next_stage, v.current, v.outcome, v.next_outcome, v.next_order, v.first_visit, v.as_of,
+       substr(v.deal_id, strpos(v.deal_id, ':') + 1, split_part(v.deal_id, ':', 1)::integer) AS rep_id
+FROM (%s) v
+$q$, sales_kpi.view_query('sales_kpi.stage_visits_computed',
+                          ARRAY['sales_kpi.deal_versions', 'sales_kpi.deal_stage_history'],
+                          ARRAY[format('(%s)', pv), format('(SELECT v.deal_id, v.pipeline, v.stage, v.stage_entered_at AS entered_at FROM (%s) v WHERE v.stage_entered_at OPERATOR(pg_catalog.=) lower(v.valid))', pv)]))
+FROM (SELECT format($v$
+    SELECT length(h.rep_id) || ':' || h.rep_id || h.deal_id AS deal_id, h.valid, h.pipeline, h.stage, h.stage_entered_at
+    FROM sales_kpi.deal_history h
+    WHERE h.deal_id IN (%1$s) AND h.rep_id IS NOT NULL
+    UNION ALL
+    SELECT length(d.rep_id) || ':' || d.rep_id || d.deal_id, tstzrange(d.created_at, NULL), d.pipeline, d.stage, d.created_at
+    FROM sales_kpi.deals d
+    WHERE d.deal_id IN (%1$s) AND d.rep_id IS NOT NULL
+      AND NOT EXISTS (SELECT FROM sales_kpi.deal_history h
+                      WHERE h.deal_id OPERATOR(pg_catalog.=) d.deal_id AND h.rep_id OPERATOR(pg_catalog.=) d.rep_id)
+$v$, deals) AS pv) x
+$f$;
+COMMENT ON FUNCTION sales_kpi.stage_visits_by_rep_query(text) IS
+    'The query of sales_kpi.stage_visits_by_rep_store''s rows for the deals a query lists: each of their reps'' versions'' stage visits';
+REVOKE ALL ON FUNCTION sales_kpi.stage_visits_by_rep_query(text) FROM PUBLIC;
+
 -- Bring the stores up to date: all of them (full), or the deals in
 -- pg_temp.dashboard_changed_deals.  Returns the deals recomputed.
 CREATE FUNCTION sales_kpi.refresh_dashboard_stores(full boolean)
@@ -307,6 +352,7 @@ BEGIN
         -- (and the stage visits' stores too, which stage_visits reads)
         DELETE FROM sales_kpi.stage_visits_store;
         DELETE FROM sales_kpi.stage_visit_reps_store;
+        DELETE FROM sales_kpi.stage_visits_by_rep_store;
         TRUNCATE sales_kpi.stage_visit_totals_store;
         INSERT INTO sales_kpi.deal_state_store SELECT * FROM sales_kpi.deal_state_computed;
         GET DIAGNOSTICS n = ROW_COUNT;
@@ -318,9 +364,12 @@ BEGIN
         LEFT JOIN pg_temp.dashboard_deal_owners o ON o.deal_id OPERATOR(pg_catalog.=) v.deal_id;
         INSERT INTO sales_kpi.stage_visit_reps_store
         SELECT o.deal_id, unnest(o.reps) FROM pg_temp.dashboard_deal_owners o WHERE o.sole_rep IS NULL;
+        EXECUTE 'INSERT INTO sales_kpi.stage_visits_by_rep_store '
+                || sales_kpi.stage_visits_by_rep_query('SELECT o.deal_id FROM pg_temp.dashboard_deal_owners o WHERE o.sole_rep IS NULL');
         ANALYZE sales_kpi.deal_state_store;
         ANALYZE sales_kpi.stage_visits_store;
         ANALYZE sales_kpi.stage_visit_reps_store;
+        ANALYZE sales_kpi.stage_visits_by_rep_store;
         EXECUTE 'INSERT INTO sales_kpi.stage_visit_totals_store '
                 || sales_kpi.view_query('sales_kpi.stage_visit_totals', ARRAY['sales_kpi.stage_visits'],
                                         ARRAY['sales_kpi.stage_visits_store']);
@@ -343,6 +392,7 @@ BEGIN
     DELETE FROM sales_kpi.deal_state_quarter_open_store s WHERE s.deal_id = ANY (ids);
     DELETE FROM sales_kpi.stage_visits_store s WHERE s.deal_id = ANY (ids);
     DELETE FROM sales_kpi.stage_visit_reps_store s WHERE s.deal_id = ANY (ids);
+    DELETE FROM sales_kpi.stage_visits_by_rep_store s WHERE s.deal_id = ANY (ids);
     -- the views' own queries, over the versions of those deals only
     EXECUTE 'INSERT INTO sales_kpi.deal_state_store '
             || sales_kpi.view_query('sales_kpi.deal_state_computed', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])
@@ -361,6 +411,8 @@ BEGIN
     USING ids;
     INSERT INTO sales_kpi.stage_visit_reps_store
     SELECT o.deal_id, unnest(o.reps) FROM pg_temp.dashboard_deal_owners o WHERE o.sole_rep IS NULL;
+    EXECUTE 'INSERT INTO sales_kpi.stage_visits_by_rep_store '
+            || sales_kpi.stage_visits_by_rep_query('SELECT o.deal_id FROM pg_temp.dashboard_deal_owners o WHERE o.sole_rep IS NULL');
     -- and as they are now: the totals move by the difference (sums and
     -- counts, exact; a stage's label and order are the catalog's)
     EXECUTE 'INSERT INTO pg_temp.dashboard_totals_delta SELECT 1, * FROM ('

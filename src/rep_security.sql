@@ -287,6 +287,7 @@ AS $$
            ('sales_kpi.deal_state_quarter_open_store', 'rep_id'),
            ('sales_kpi.stage_visits_store', 'rep_id'),
            ('sales_kpi.stage_visit_reps_store', 'rep_id'),
+           ('sales_kpi.stage_visits_by_rep_store', 'rep_id'),
            ('sales_kpi.stage_visit_totals_store', NULL),
            ('sales_kpi.dashboard_changes', 'rep_id')
 $$;

@@ -619,6 +619,7 @@ BEGIN
         -- (and the stage visits' stores too, which stage_visits reads)
         DELETE FROM sales_kpi.stage_visits_store;
         DELETE FROM sales_kpi.stage_visit_reps_store;
+        DELETE FROM sales_kpi.stage_visits_by_rep_store;
         TRUNCATE sales_kpi.stage_visit_totals_store;
         INSERT INTO sales_kpi.deal_state_store SELECT * FROM sales_kpi.deal_state_computed;
         GET DIAGNOSTICS n = ROW_COUNT;
@@ -630,9 +631,12 @@ BEGIN
         LEFT JOIN pg_temp.dashboard_deal_owners o ON o.deal_id OPERATOR(pg_catalog.=) v.deal_id;
         INSERT INTO sales_kpi.stage_visit_reps_store
         SELECT o.deal_id, unnest(o.reps) FROM pg_temp.dashboard_deal_owners o WHERE o.sole_rep IS NULL;
+        EXECUTE 'INSERT INTO sales_kpi.stage_visits_by_rep_store '
+                || sales_kpi.stage_visits_by_rep_query('SELECT o.deal_id FROM pg_temp.dashboard_deal_owners o WHERE o.sole_rep IS NULL');
         ANALYZE sales_kpi.deal_state_store;
         ANALYZE sales_kpi.stage_visits_store;
         ANALYZE sales_kpi.stage_visit_reps_store;
+        ANALYZE sales_kpi.stage_visits_by_rep_store;
         EXECUTE 'INSERT INTO sales_kpi.stage_visit_totals_store '
                 || sales_kpi.view_query('sales_kpi.stage_visit_totals', ARRAY['sales_kpi.stage_visits'],
                                         ARRAY['sales_kpi.stage_visits_store']);
@@ -655,6 +659,7 @@ BEGIN
     DELETE FROM sales_kpi.deal_state_quarter_open_store s WHERE s.deal_id = ANY (ids);
     DELETE FROM sales_kpi.stage_visits_store s WHERE s.deal_id = ANY (ids);
     DELETE FROM sales_kpi.stage_visit_reps_store s WHERE s.deal_id = ANY (ids);
+    DELETE FROM sales_kpi.stage_visits_by_rep_store s WHERE s.deal_id = ANY (ids);
     -- the views' own queries, over the versions of those deals only
     EXECUTE 'INSERT INTO sales_kpi.deal_state_store '
             || sales_kpi.view_query('sales_kpi.deal_state_computed', ARRAY['sales_kpi.deal_versions'], ARRAY[versions])
@@ -673,6 +678,8 @@ BEGIN
     USING ids;
     INSERT INTO sales_kpi.stage_visit_reps_store
     SELECT o.deal_id, unnest(o.reps) FROM pg_temp.dashboard_deal_owners o WHERE o.sole_rep IS NULL;
+    EXECUTE 'INSERT INTO sales_kpi.stage_visits_by_rep_store '
+            || sales_kpi.stage_visits_by_rep_query('SELECT o.deal_id FROM pg_temp.dashboard_deal_owners o WHERE o.sole_rep IS NULL');
     -- and as they are now: the totals move by the difference (sums and
     -- counts, exact; a stage's label and order are the catalog's)
     EXECUTE 'INSERT INTO pg_temp.dashboard_totals_delta SELECT 1, * FROM ('
@@ -887,16 +894,13 @@ GRANT SELECT ON sales_kpi.deal_state_quarter_open_computed TO PUBLIC;
 COMMENT ON VIEW sales_kpi.deal_state_quarter_open IS
     'sales_kpi.deal_state as of the day before the as-of day''s fiscal quarter began (the opening of the pipeline_flow dashboard)';
 
-
-
-
-
 -------------------------------------------------------------------------------
 -- stage_visits reads the refresh's per-deal store the way deal_state
 -- does (src/dashboards/00_stage_visits.sql): the view's own query is now
 -- stage_visits_computed, and the store records each visit's deal's sole
--- rep, and a new store the reps of the other deals, for the rep policies
--- to restrict both.  Both are filled here from the deals as they are: a
+-- rep, and new stores the reps of the other deals and their visits as
+-- each rep's versions give them, for the rep policies to restrict all
+-- three.  They are filled here from the deals as they are: a
 -- deal written since the last refresh is computed from its versions anyway.
 -------------------------------------------------------------------------------
 -- Every stage visit up to the end of the as-of day, one row per visit,
@@ -984,9 +988,11 @@ COMMENT ON COLUMN sales_kpi.deal_owners.reps IS 'The reps the versions name';
 -- deal's sole rep, and so every version the visit was computed from.  The
 -- visits of a deal with several reps whose stored rows the role does not
 -- see (only roles that see every rep do), and of every deal written since
--- the refresh, are computed from the versions the role sees.  So a manager
--- reads their reps' stored visits through the rep_id index instead of the
--- versions of all their deals.
+-- the refresh, are computed from the versions the role sees -- but for a
+-- deal of which the role sees one rep, whose visits from that rep's versions
+-- the refresh keeps too (sales_kpi.stage_visits_by_rep_store).  So a rep, or
+-- a manager, reads their reps' stored visits through the rep_id index
+-- instead of the versions of all their deals.
 -- (its row estimate: the visits the statistics know of, src/deal_state.c)
 CREATE FUNCTION sales_kpi.stage_visits_rows_support(internal)
 RETURNS internal
@@ -1006,9 +1012,11 @@ SUPPORT sales_kpi.stage_visits_rows_support
 AS $$
 DECLARE
     changed text[];
+    one_rep text[] := '{}';
     use_store boolean := false;
 BEGIN
-    IF sales_kpi.stores_readable(ARRAY['sales_kpi.stage_visits_store', 'sales_kpi.stage_visit_reps_store']::regclass[]) THEN
+    IF sales_kpi.stores_readable(ARRAY['sales_kpi.stage_visits_store', 'sales_kpi.stage_visit_reps_store',
+                                       'sales_kpi.stage_visits_by_rep_store']::regclass[]) THEN
         -- (a statement of its own: calling a function takes the privilege
         -- to, checked when the statement starts)
         use_store := sales_kpi.deal_state_store_current();
@@ -1017,21 +1025,34 @@ BEGIN
         RETURN QUERY SELECT * FROM sales_kpi.stage_visits_computed;
         RETURN;
     END IF;
-    -- the deals written since the refresh, and those of several reps whose
-    -- stored visits the role does not see
-    SELECT coalesce(array_agg(DISTINCT x.deal_id), '{}') INTO changed
-    FROM (SELECT c.deal_id FROM sales_kpi.dashboard_changes c
-          WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NOT NULL
-          UNION ALL
-          SELECT r.deal_id FROM sales_kpi.stage_visit_reps_store r
-          WHERE row_security_active('sales_kpi.stage_visits_store')
-            AND NOT EXISTS (SELECT FROM sales_kpi.stage_visits_store s
-                            WHERE s.deal_id OPERATOR(pg_catalog.=) r.deal_id AND s.rep_id IS NULL)) x;
+    -- the deals written since the refresh
+    SELECT coalesce(array_agg(DISTINCT c.deal_id), '{}') INTO changed
+    FROM sales_kpi.dashboard_changes c
+    WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NOT NULL;
+    -- the deals of several reps whose stored visits the role does not see:
+    -- those it sees one rep of are kept as that rep's versions give them,
+    -- the others are computed too
+    IF row_security_active('sales_kpi.stage_visits_store') THEN
+        SELECT coalesce(array_agg(m.deal_id) FILTER (WHERE m.seen OPERATOR(pg_catalog.=) 1
+                                                         AND NOT m.deal_id OPERATOR(pg_catalog.=) ANY (changed)), '{}'),
+               changed OPERATOR(pg_catalog.||) coalesce(array_agg(m.deal_id) FILTER (WHERE m.seen OPERATOR(pg_catalog.>) 1), '{}')
+        INTO one_rep, changed
+        FROM (SELECT r.deal_id, count(*) AS seen
+              FROM sales_kpi.stage_visit_reps_store r
+              WHERE NOT EXISTS (SELECT FROM sales_kpi.stage_visits_store s
+                                WHERE s.deal_id OPERATOR(pg_catalog.=) r.deal_id AND s.rep_id IS NULL)
+              GROUP BY r.deal_id) m;
+    END IF;
     RETURN QUERY EXECUTE
         'SELECT s.deal_id, s.entered_at, s.pipeline, s.stage, s.label, s.pipeline_order, s.stalled_after_days,
                 s.in_stage, s.next_stage, s.current, s.outcome, s.next_outcome, s.next_order, s.first_visit, s.as_of
          FROM sales_kpi.stage_visits_store s
          WHERE NOT EXISTS (SELECT FROM unnest($1) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
+         UNION ALL
+         SELECT p.deal_id, p.entered_at, p.pipeline, p.stage, p.label, p.pipeline_order, p.stalled_after_days,
+                p.in_stage, p.next_stage, p.current, p.outcome, p.next_outcome, p.next_order, p.first_visit, p.as_of
+         FROM sales_kpi.stage_visits_by_rep_store p
+         WHERE p.deal_id OPERATOR(pg_catalog.=) ANY ($2)
          UNION ALL
          SELECT v.* FROM ('
         -- (the view's own query over those deals' versions: a filter on the
@@ -1041,7 +1062,7 @@ BEGIN
                                 ARRAY['(SELECT * FROM sales_kpi.deal_versions WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))',
                                       '(SELECT * FROM sales_kpi.deal_stage_history WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))'])
         || ') v'
-    USING changed;
+    USING changed, one_rep;
 END
 $$;
 COMMENT ON FUNCTION sales_kpi.stage_visits_rows() IS
@@ -1067,11 +1088,63 @@ CREATE TABLE sales_kpi.stage_visit_reps_store (deal_id text NOT NULL, rep_id tex
 CREATE INDEX stage_visit_reps_store_rep_id ON sales_kpi.stage_visit_reps_store (rep_id);
 COMMENT ON TABLE sales_kpi.stage_visit_reps_store IS
     'The reps of each deal whose versions name several reps, or some none (sales_kpi.deal_owners), as of the last refresh: whose stage visits sales_kpi.stage_visits computes for a role that sees some of them';
+-- (a role that sees one rep of such a deal sees that rep's versions of it
+-- alone, and the visits they give are kept too)
+CREATE TABLE sales_kpi.stage_visits_by_rep_store (LIKE sales_kpi.stage_visits_computed, rep_id text NOT NULL);
+CREATE INDEX stage_visits_by_rep_store_deal ON sales_kpi.stage_visits_by_rep_store (deal_id);
+CREATE INDEX stage_visits_by_rep_store_rep_id ON sales_kpi.stage_visits_by_rep_store (rep_id);
+COMMENT ON TABLE sales_kpi.stage_visits_by_rep_store IS
+    'The stage visits of each deal in stage_visit_reps_store as the versions of each of its reps alone give them, as of the last refresh: what sales_kpi.stage_visits reads for a role that sees one of the deal''s reps';
+COMMENT ON COLUMN sales_kpi.stage_visits_by_rep_store.rep_id IS 'The rep whose versions of the deal these visits are computed from';
 
 UPDATE sales_kpi.stage_visits_store s SET rep_id = o.sole_rep
 FROM sales_kpi.deal_owners o WHERE o.deal_id OPERATOR(pg_catalog.=) s.deal_id;
 INSERT INTO sales_kpi.stage_visit_reps_store
 SELECT o.deal_id, unnest(o.reps) FROM sales_kpi.deal_owners o WHERE o.sole_rep IS NULL;
+
+-- The query of stage_visits_by_rep_store's rows for the deals the query
+-- `deals` lists: stage_visits_computed's own query, over each (deal, rep)
+-- pair's versions as a deal of its own -- the rep's versions of the deal, or
+-- its current row when none of them is the rep's, as a role seeing that
+-- rep alone sees them (sales_kpi.deal_versions).  A pair's key is the rep's
+-- length, a colon, the rep and the deal, which no two pairs share however
+-- the ids are spelt.
+CREATE FUNCTION sales_kpi.stage_visits_by_rep_query(deals text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $f$
+SELECT format($q$
+SELECT substr(v.deal_id, strpos(v.deal_id, ':') + 1 + split_part(v.deal_id, ':', 1)::integer) AS deal_id,
+       v.entered_at, v.pipeline, v.stage, v.label, v.pipeline_order, v.stalled_after_days, v.in_stage,
+       v.next_stage, v.current, v.outcome, v.next_outcome, v.next_order, v.first_visit, v.as_of,
+       substr(v.deal_id, strpos(v.deal_id, ':') + 1, split_part(v.deal_id, ':', 1)::integer) AS rep_id
+FROM (%s) v
+$q$, sales_kpi.view_query('sales_kpi.stage_visits_computed',
+                          ARRAY['sales_kpi.deal_versions', 'sales_kpi.deal_stage_history'],
+                          ARRAY[format('(%s)', pv), format('(SELECT v.deal_id, v.pipeline, v.stage, v.stage_entered_at AS entered_at FROM (%s) v WHERE v.stage_entered_at OPERATOR(pg_catalog.=) lower(v.valid))', pv)]))
+FROM (SELECT format($v$
+    SELECT length(h.rep_id) || ':' || h.rep_id || h.deal_id AS deal_id, h.valid, h.pipeline, h.stage, h.stage_entered_at
+    FROM sales_kpi.deal_history h
+    WHERE h.deal_id IN (%1$s) AND h.rep_id IS NOT NULL
+    UNION ALL
+    SELECT length(d.rep_id) || ':' || d.rep_id || d.deal_id, tstzrange(d.created_at, NULL), d.pipeline, d.stage, d.created_at
+    FROM sales_kpi.deals d
+    WHERE d.deal_id IN (%1$s) AND d.rep_id IS NOT NULL
+      AND NOT EXISTS (SELECT FROM sales_kpi.deal_history h
+                      WHERE h.deal_id OPERATOR(pg_catalog.=) d.deal_id AND h.rep_id OPERATOR(pg_catalog.=) d.rep_id)
+$v$, deals) AS pv) x
+$f$;
+COMMENT ON FUNCTION sales_kpi.stage_visits_by_rep_query(text) IS
+    'The query of sales_kpi.stage_visits_by_rep_store''s rows for the deals a query lists: each of their reps'' versions'' stage visits';
+REVOKE ALL ON FUNCTION sales_kpi.stage_visits_by_rep_query(text) FROM PUBLIC;
+
+DO $$
+BEGIN
+    EXECUTE 'INSERT INTO sales_kpi.stage_visits_by_rep_store '
+            || sales_kpi.stage_visits_by_rep_query('SELECT o.deal_id FROM sales_kpi.deal_owners o WHERE o.sole_rep IS NULL');
+END
+$$;
 
 -------------------------------------------------------------------------------
 -- Per-rep security and the grant functions (src/rep_security.sql,
@@ -1366,6 +1439,7 @@ AS $$
            ('sales_kpi.deal_state_quarter_open_store', 'rep_id'),
            ('sales_kpi.stage_visits_store', 'rep_id'),
            ('sales_kpi.stage_visit_reps_store', 'rep_id'),
+           ('sales_kpi.stage_visits_by_rep_store', 'rep_id'),
            ('sales_kpi.stage_visit_totals_store', NULL),
            ('sales_kpi.dashboard_changes', 'rep_id')
 $$;

@@ -88,9 +88,11 @@ COMMENT ON COLUMN sales_kpi.deal_owners.reps IS 'The reps the versions name';
 -- deal's sole rep, and so every version the visit was computed from.  The
 -- visits of a deal with several reps whose stored rows the role does not
 -- see (only roles that see every rep do), and of every deal written since
--- the refresh, are computed from the versions the role sees.  So a manager
--- reads their reps' stored visits through the rep_id index instead of the
--- versions of all their deals.
+-- the refresh, are computed from the versions the role sees -- but for a
+-- deal of which the role sees one rep, whose visits from that rep's versions
+-- the refresh keeps too (sales_kpi.stage_visits_by_rep_store).  So a rep, or
+-- a manager, reads their reps' stored visits through the rep_id index
+-- instead of the versions of all their deals.
 -- (its row estimate: the visits the statistics know of, src/deal_state.c)
 CREATE FUNCTION sales_kpi.stage_visits_rows_support(internal)
 RETURNS internal
@@ -110,9 +112,11 @@ SUPPORT sales_kpi.stage_visits_rows_support
 AS $$
 DECLARE
     changed text[];
+    one_rep text[] := '{}';
     use_store boolean := false;
 BEGIN
-    IF sales_kpi.stores_readable(ARRAY['sales_kpi.stage_visits_store', 'sales_kpi.stage_visit_reps_store']::regclass[]) THEN
+    IF sales_kpi.stores_readable(ARRAY['sales_kpi.stage_visits_store', 'sales_kpi.stage_visit_reps_store',
+                                       'sales_kpi.stage_visits_by_rep_store']::regclass[]) THEN
         -- (a statement of its own: calling a function takes the privilege
         -- to, checked when the statement starts)
         use_store := sales_kpi.deal_state_store_current();
@@ -121,21 +125,34 @@ BEGIN
         RETURN QUERY SELECT * FROM sales_kpi.stage_visits_computed;
         RETURN;
     END IF;
-    -- the deals written since the refresh, and those of several reps whose
-    -- stored visits the role does not see
-    SELECT coalesce(array_agg(DISTINCT x.deal_id), '{}') INTO changed
-    FROM (SELECT c.deal_id FROM sales_kpi.dashboard_changes c
-          WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NOT NULL
-          UNION ALL
-          SELECT r.deal_id FROM sales_kpi.stage_visit_reps_store r
-          WHERE row_security_active('sales_kpi.stage_visits_store')
-            AND NOT EXISTS (SELECT FROM sales_kpi.stage_visits_store s
-                            WHERE s.deal_id OPERATOR(pg_catalog.=) r.deal_id AND s.rep_id IS NULL)) x;
+    -- the deals written since the refresh
+    SELECT coalesce(array_agg(DISTINCT c.deal_id), '{}') INTO changed
+    FROM sales_kpi.dashboard_changes c
+    WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NOT NULL;
+    -- the deals of several reps whose stored visits the role does not see:
+    -- those it sees one rep of are kept as that rep's versions give them,
+    -- the others are computed too
+    IF row_security_active('sales_kpi.stage_visits_store') THEN
+        SELECT coalesce(array_agg(m.deal_id) FILTER (WHERE m.seen OPERATOR(pg_catalog.=) 1
+                                                         AND NOT m.deal_id OPERATOR(pg_catalog.=) ANY (changed)), '{}'),
+               changed OPERATOR(pg_catalog.||) coalesce(array_agg(m.deal_id) FILTER (WHERE m.seen OPERATOR(pg_catalog.>) 1), '{}')
+        INTO one_rep, changed
+        FROM (SELECT r.deal_id, count(*) AS seen
+              FROM sales_kpi.stage_visit_reps_store r
+              WHERE NOT EXISTS (SELECT FROM sales_kpi.stage_visits_store s
+                                WHERE s.deal_id OPERATOR(pg_catalog.=) r.deal_id AND s.rep_id IS NULL)
+              GROUP BY r.deal_id) m;
+    END IF;
     RETURN QUERY EXECUTE
         'SELECT s.deal_id, s.entered_at, s.pipeline, s.stage, s.label, s.pipeline_order, s.stalled_after_days,
                 s.in_stage, s.next_stage, s.current, s.outcome, s.next_outcome, s.next_order, s.first_visit, s.as_of
          FROM sales_kpi.stage_visits_store s
          WHERE NOT EXISTS (SELECT FROM unnest($1) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
+         UNION ALL
+         SELECT p.deal_id, p.entered_at, p.pipeline, p.stage, p.label, p.pipeline_order, p.stalled_after_days,
+                p.in_stage, p.next_stage, p.current, p.outcome, p.next_outcome, p.next_order, p.first_visit, p.as_of
+         FROM sales_kpi.stage_visits_by_rep_store p
+         WHERE p.deal_id OPERATOR(pg_catalog.=) ANY ($2)
          UNION ALL
          SELECT v.* FROM ('
         -- (the view's own query over those deals' versions: a filter on the
@@ -145,7 +162,7 @@ BEGIN
                                 ARRAY['(SELECT * FROM sales_kpi.deal_versions WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))',
                                       '(SELECT * FROM sales_kpi.deal_stage_history WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))'])
         || ') v'
-    USING changed;
+    USING changed, one_rep;
 END
 $$;
 COMMENT ON FUNCTION sales_kpi.stage_visits_rows() IS

@@ -2,7 +2,7 @@
 -- install has them (what they do is in sql/rep_security.sql and
 -- test/security/run).
 BEGIN;
-SELECT plan(57);
+SELECT plan(59);
 
 SELECT has_role('sales_kpi_all_reps', 'the role sales_kpi_all_reps exists');
 SELECT ok(NOT (SELECT rolcanlogin FROM pg_roles WHERE rolname = 'sales_kpi_all_reps'), 'sales_kpi_all_reps cannot log in');
@@ -19,7 +19,7 @@ FROM (SELECT c.relname, r.rep_column FROM sales_kpi.rep_security_tables() r JOIN
 SELECT policy_roles_are('sales_kpi', t.relname::text, 'sales_kpi_all_reps', ARRAY['sales_kpi_all_reps'],
                         t.relname || ': sales_kpi_all_reps applies to that role only')
 FROM (SELECT c.relname FROM sales_kpi.rep_security_tables() r JOIN pg_class c ON c.oid = r.table_name) t;
-SELECT is((SELECT count(*) FROM sales_kpi.rep_security_tables()), 12::bigint, 'twelve tables carry the policy');
+SELECT is((SELECT count(*) FROM sales_kpi.rep_security_tables()), 13::bigint, 'thirteen tables carry the policy');
 SELECT ok(bool_and(c.relrowsecurity), 'row-level security is on for every one of them')
 FROM sales_kpi.rep_security_tables() r JOIN pg_class c ON c.oid = r.table_name;
 SELECT policies_are('sales_kpi', 'rep_visibility', ARRAY['own_login'], 'rep_visibility: each login reads its own rows');
