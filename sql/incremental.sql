@@ -110,22 +110,28 @@ LANGUAGE sql AS $$
            + (SELECT count(*) FROM (SELECT * FROM sales_kpi.stage_visits EXCEPT ALL SELECT * FROM sales_kpi.stage_visits_computed) x)
            + (SELECT count(*) FROM (SELECT * FROM sales_kpi.stage_visits_computed EXCEPT ALL SELECT * FROM sales_kpi.stage_visits) x)
 $$;
--- kpi_summary_periods' customer figures, as the refresh kept them where it
--- did, against their computation (a refresh under way computes them: its
--- temporary table makes it look like one): whether they were kept, rows
--- differing.
+-- kpi_summary_periods' customer figures and customer_cohorts' cells, as
+-- the refresh kept them where it did, against their computation (a refresh
+-- under way computes them: its temporary table makes it look like one):
+-- whether they were kept, rows differing.
 CREATE FUNCTION pg_temp.periods_kept()
-RETURNS TABLE (kept boolean, rows_differing bigint)
+RETURNS TABLE (kept boolean, rows_differing bigint, cohorts_kept boolean, cohort_rows_differing bigint)
 LANGUAGE plpgsql AS $$
 BEGIN
     kept := EXISTS (SELECT FROM sales_kpi.kpi_summary_company_kept());
+    cohorts_kept := EXISTS (SELECT FROM sales_kpi.customer_cohorts_company_kept());
     CREATE TEMP TABLE periods_live AS SELECT * FROM sales_kpi.kpi_summary_periods;
+    CREATE TEMP TABLE cohorts_live AS SELECT * FROM sales_kpi.customer_cohorts;
     CREATE TEMP TABLE dashboard_taken (source text, deal_id text);
     SELECT count(*) INTO rows_differing
     FROM ((SELECT * FROM periods_live EXCEPT ALL SELECT * FROM sales_kpi.kpi_summary_periods)
           UNION ALL
           (SELECT * FROM sales_kpi.kpi_summary_periods EXCEPT ALL SELECT * FROM periods_live)) x;
-    DROP TABLE periods_live, dashboard_taken;
+    SELECT count(*) INTO cohort_rows_differing
+    FROM ((SELECT * FROM cohorts_live EXCEPT ALL SELECT * FROM sales_kpi.customer_cohorts)
+          UNION ALL
+          (SELECT * FROM sales_kpi.customer_cohorts EXCEPT ALL SELECT * FROM cohorts_live)) x;
+    DROP TABLE periods_live, cohorts_live, dashboard_taken;
     RETURN NEXT;
 END
 $$;
@@ -236,6 +242,13 @@ WHERE customer_id IN (SELECT customer_id FROM sales_kpi.customers WHERE segment 
                       ORDER BY customer_id LIMIT 20);
 -- (written since the refresh: the customer figures are computed)
 SELECT * FROM pg_temp.periods_kept();
+-- and a customer who churns, which moves the cohorts' retained
+WITH churned AS (
+    UPDATE sales_kpi.customers SET churned_on = sales_kpi.as_of() - 40
+    WHERE customer_id = (SELECT min(customer_id) FROM sales_kpi.customers
+                         WHERE churned_on IS NULL AND acquired_on < sales_kpi.as_of() - 400)
+    RETURNING 1)
+SELECT count(*) AS churned FROM churned;
 SELECT view_name, mode FROM sales_kpi.refresh_dashboards() WHERE mode <> 'unchanged';
 SELECT view_name, live_only, twin_only FROM pg_temp.twins_differing() WHERE live_only + twin_only > 0;
 SELECT * FROM pg_temp.periods_kept();

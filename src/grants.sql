@@ -123,7 +123,7 @@ BEGIN
         format('GRANT SELECT ON %s TO %s',
                (SELECT string_agg(r::text, ', ') FROM sales_kpi.rep_readable_relations() r), role),
         format('GRANT EXECUTE ON FUNCTION sales_kpi.deal_state_store_current(), '
-               'sales_kpi.kpi_summary_company_of_twin() TO %s', role)]);
+               'sales_kpi.kpi_summary_company_of_twin(), sales_kpi.customer_cohorts_company_of_twin() TO %s', role)]);
 END
 $$;
 COMMENT ON FUNCTION sales_kpi.grant_rep_access(regrole) IS
@@ -139,7 +139,7 @@ AS $$
         format('REVOKE SELECT ON %s FROM %s',
                (SELECT string_agg(r::text, ', ') FROM sales_kpi.rep_readable_relations() r), role),
         format('REVOKE EXECUTE ON FUNCTION sales_kpi.deal_state_store_current(), '
-               'sales_kpi.kpi_summary_company_of_twin() FROM %s', role)])
+               'sales_kpi.kpi_summary_company_of_twin(), sales_kpi.customer_cohorts_company_of_twin() FROM %s', role)])
 $$;
 COMMENT ON FUNCTION sales_kpi.revoke_rep_access(regrole) IS
     'Undoes sales_kpi.grant_rep_access() (USAGE on the schema stays: PUBLIC has it); returns the REVOKEs run';

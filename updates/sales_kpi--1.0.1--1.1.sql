@@ -1711,7 +1711,7 @@ BEGIN
         format('GRANT SELECT ON %s TO %s',
                (SELECT string_agg(r::text, ', ') FROM sales_kpi.rep_readable_relations() r), role),
         format('GRANT EXECUTE ON FUNCTION sales_kpi.deal_state_store_current(), '
-               'sales_kpi.kpi_summary_company_of_twin() TO %s', role)]);
+               'sales_kpi.kpi_summary_company_of_twin(), sales_kpi.customer_cohorts_company_of_twin() TO %s', role)]);
 END
 $$;
 COMMENT ON FUNCTION sales_kpi.grant_rep_access(regrole) IS
@@ -1727,7 +1727,7 @@ AS $$
         format('REVOKE SELECT ON %s FROM %s',
                (SELECT string_agg(r::text, ', ') FROM sales_kpi.rep_readable_relations() r), role),
         format('REVOKE EXECUTE ON FUNCTION sales_kpi.deal_state_store_current(), '
-               'sales_kpi.kpi_summary_company_of_twin() FROM %s', role)])
+               'sales_kpi.kpi_summary_company_of_twin(), sales_kpi.customer_cohorts_company_of_twin() FROM %s', role)])
 $$;
 COMMENT ON FUNCTION sales_kpi.revoke_rep_access(regrole) IS
     'Undoes sales_kpi.grant_rep_access() (USAGE on the schema stays: PUBLIC has it); returns the REVOKEs run';
@@ -2310,3 +2310,163 @@ BEGIN
     PERFORM sales_kpi.sync_end(src, s);
 END
 $$;
+
+-------------------------------------------------------------------------------
+-- customer_cohorts takes the company-wide cells (cohorts, customers, retained)
+-- from its twin when they are what they would be now, and computes only
+-- the revenue from the deals the role sees (src/dashboards/customer_cohorts.sql).
+-- Its twin, which runs the view's query, is created again with its
+-- privileges.
+-------------------------------------------------------------------------------
+CREATE TEMPORARY TABLE update_acl AS
+SELECT c.relname, c.relacl FROM pg_class c WHERE c.oid = 'sales_kpi.customer_cohorts_mv'::regclass;
+DROP MATERIALIZED VIEW sales_kpi.customer_cohorts_mv;
+-- The cohorts, customers and retained are the company's, from
+-- sales_kpi.customers alone: the same for every role that may read
+-- customers, and the refresh keeps them in customer_cohorts_mv.  The view
+-- takes them from there when they are what they would be now, as
+-- kpi_summary takes its company-wide figures (kpi_summary.sql):
+--   customer_cohorts_company_of_twin()  (SECURITY DEFINER, granted by
+--       grant_rep_access()) the twin's cells, when its last refresh
+--       succeeded for this as-of day, under the settings of now, no write
+--       to customers came since, and the caller is not inside a refresh;
+--   customer_cohorts_company_kept()  for the caller: those cells, if it may
+--       read customers, with no row-level security on them, and may call
+--       the former; else none, and the view computes them.
+-- Only the revenue, from the deals the role sees, is computed every time.
+CREATE FUNCTION sales_kpi.customer_cohorts_company_of_twin()
+RETURNS TABLE (cohort_month date, months_since integer, customers bigint, retained bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- (statements of their own: while the extension is created, the twin
+    -- and the refresh's tables do not exist yet)
+    IF to_regclass('pg_temp.dashboard_taken') IS NOT NULL
+       OR NOT EXISTS (SELECT FROM pg_catalog.pg_matviews m
+                      WHERE m.schemaname OPERATOR(pg_catalog.=) 'sales_kpi'
+                        AND m.matviewname OPERATOR(pg_catalog.=) 'customer_cohorts_mv' AND m.ispopulated) THEN
+        RETURN;
+    END IF;
+    IF EXISTS (SELECT FROM sales_kpi.dashboard_refreshes r
+                   WHERE r.view_name OPERATOR(pg_catalog.=) 'sales_kpi.customer_cohorts_mv'
+                     AND r.error IS NULL AND r.refreshed_at IS NOT NULL
+                     AND r.as_of OPERATOR(pg_catalog.=) sales_kpi.as_of())
+       AND sales_kpi.deal_state_store_current()
+       AND NOT EXISTS (SELECT FROM sales_kpi.dashboard_changes c
+                       WHERE c.source OPERATOR(pg_catalog.=) 'customers') THEN
+        RETURN QUERY SELECT m.cohort_month, m.months_since, m.customers, m.retained
+                     FROM sales_kpi.customer_cohorts_mv m;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.customer_cohorts_company_of_twin() IS
+    'The customer cohorts'' cells with their customers and retained from customer_cohorts_mv, when they are what they would be now; else no rows';
+REVOKE ALL ON FUNCTION sales_kpi.customer_cohorts_company_of_twin() FROM PUBLIC;
+
+CREATE FUNCTION sales_kpi.customer_cohorts_company_kept()
+RETURNS TABLE (cohort_month date, months_since integer, customers bigint, retained bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF has_table_privilege('sales_kpi.customers', 'SELECT') AND NOT row_security_active('sales_kpi.customers')
+       AND has_function_privilege('sales_kpi.customer_cohorts_company_of_twin()', 'EXECUTE') THEN
+        -- (a statement of its own: calling it takes the privilege to)
+        RETURN QUERY SELECT * FROM sales_kpi.customer_cohorts_company_of_twin();
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.customer_cohorts_company_kept() IS
+    'What sales_kpi.customer_cohorts takes from the refresh: customer_cohorts_company_of_twin() for a role that may read customers (without row-level security) and call it; else no rows';
+
+CREATE OR REPLACE VIEW sales_kpi.customer_cohorts WITH (security_invoker = true) AS
+WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
+kept AS MATERIALIZED (SELECT * FROM sales_kpi.customer_cohorts_company_kept()),
+c AS (
+    SELECT c.customer_id, date_trunc('month', c.acquired_on)::date AS cohort_month, c.churned_on
+    FROM sales_kpi.customers c CROSS JOIN f
+    WHERE c.acquired_on <= f.as_of
+),
+cohorts AS (
+    SELECT cohort_month, count(*) AS customers FROM c GROUP BY cohort_month
+),
+cells AS (
+    SELECT k.cohort_month, m.months_since
+    FROM cohorts k CROSS JOIN f
+    CROSS JOIN LATERAL generate_series(0, ((extract(year FROM f.as_of) - extract(year FROM k.cohort_month)) * 12
+                                           + extract(month FROM f.as_of) - extract(month FROM k.cohort_month))::integer)
+                      AS m(months_since)
+),
+-- a customer who churned stops being one from the first month that starts
+-- on or after the day it churned: count them by that month, and the
+-- retained of a month are the cohort less those gone by then
+gone AS (
+    SELECT c.cohort_month,
+           ((extract(year FROM c.churned_on) - extract(year FROM c.cohort_month)) * 12
+            + extract(month FROM c.churned_on) - extract(month FROM c.cohort_month))::integer
+             + CASE WHEN extract(day FROM c.churned_on) = 1 THEN 0 ELSE 1 END AS months_since,
+           count(*) AS customers
+    FROM c CROSS JOIN f
+    WHERE c.churned_on <= f.as_of
+    GROUP BY 1, 2
+),
+-- the cells with their customers and retained: kept, or computed
+company AS (
+    SELECT k.cohort_month, k.months_since, k.customers, k.retained FROM kept k
+    UNION ALL
+    SELECT x.cohort_month, x.months_since, k.customers,
+           (CASE WHEN x.months_since = 0 THEN k.customers
+                 ELSE k.customers - coalesce(sum(g.customers) OVER (PARTITION BY x.cohort_month ORDER BY x.months_since), 0)
+            END)::bigint
+    FROM cells x
+    JOIN cohorts k ON k.cohort_month = x.cohort_month
+    LEFT JOIN gone g ON g.cohort_month = x.cohort_month AND g.months_since = x.months_since
+    WHERE NOT EXISTS (SELECT FROM kept)
+),
+revenue AS (
+    SELECT date_trunc('month', c.acquired_on)::date AS cohort_month, date_trunc('month', ds.closed_at)::date AS month_start,
+           sum(ds.amount) AS revenue
+    FROM sales_kpi.deal_state ds
+    JOIN sales_kpi.customers c ON c.customer_id = ds.customer_id
+    CROSS JOIN f
+    WHERE ds.outcome = 'won' AND c.acquired_on <= f.as_of
+    GROUP BY 1, 2
+)
+SELECT x.cohort_month,
+       x.months_since,
+       (x.cohort_month + make_interval(months => x.months_since))::date AS month_start,
+       x.customers,
+       x.retained,
+       x.retained::float8 / x.customers AS retention,
+       coalesce(v.revenue, 0) AS revenue,
+       f.as_of
+FROM company x
+CROSS JOIN f
+LEFT JOIN revenue v ON v.cohort_month = x.cohort_month
+                   AND v.month_start = (x.cohort_month + make_interval(months => x.months_since))::date;
+DO $$
+BEGIN
+    EXECUTE 'CREATE MATERIALIZED VIEW sales_kpi.customer_cohorts_mv AS '
+            || sales_kpi.twin_query('sales_kpi.customer_cohorts'::regclass);
+END
+$$;
+CREATE UNIQUE INDEX customer_cohorts_mv_key ON sales_kpi.customer_cohorts_mv (cohort_month, months_since) NULLS NOT DISTINCT;
+COMMENT ON MATERIALIZED VIEW sales_kpi.customer_cohorts_mv IS 'Snapshot of sales_kpi.customer_cohorts (no row-level security)';
+DELETE FROM sales_kpi.dashboard_refreshes WHERE view_name = 'sales_kpi.customer_cohorts_mv';
+DO $$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN SELECT t.relname, a.privilege_type, a.grantee, a.is_grantable
+             FROM update_acl t, aclexplode(t.relacl) a
+             WHERE a.grantee <> a.grantor
+    LOOP
+        EXECUTE format('GRANT %s ON sales_kpi.%I TO %s%s', g.privilege_type, g.relname,
+                       CASE g.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(g.grantee::regrole::text) END,
+                       CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
+END
+$$;
+DROP TABLE update_acl;
