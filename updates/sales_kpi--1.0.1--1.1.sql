@@ -621,9 +621,12 @@ BEGIN
         DELETE FROM sales_kpi.stage_visit_reps_store;
         DELETE FROM sales_kpi.stage_visits_by_rep_store;
         TRUNCATE sales_kpi.stage_visit_totals_store;
-        INSERT INTO sales_kpi.deal_state_store SELECT * FROM sales_kpi.deal_state_computed;
+        -- (in rep order: a rep's or a manager's deals then lie together --
+        -- a manager's 41,639 of a million on 1,554 pages instead of 22,470)
+        INSERT INTO sales_kpi.deal_state_store SELECT * FROM sales_kpi.deal_state_computed ORDER BY rep_id;
         GET DIAGNOSTICS n = ROW_COUNT;
-        INSERT INTO sales_kpi.deal_state_quarter_open_store SELECT * FROM sales_kpi.deal_state_quarter_open_computed;
+        INSERT INTO sales_kpi.deal_state_quarter_open_store
+        SELECT * FROM sales_kpi.deal_state_quarter_open_computed ORDER BY rep_id;
         ANALYZE sales_kpi.deal_state_quarter_open_store;
         CREATE TEMP TABLE dashboard_deal_owners ON COMMIT DROP AS SELECT * FROM sales_kpi.deal_owners;
         INSERT INTO sales_kpi.stage_visits_store
