@@ -621,8 +621,9 @@ BEGIN
         DELETE FROM sales_kpi.stage_visit_reps_store;
         DELETE FROM sales_kpi.stage_visits_by_rep_store;
         TRUNCATE sales_kpi.stage_visit_totals_store;
-        -- (in rep order: a rep's or a manager's deals then lie together --
-        -- a manager's 41,639 of a million on 1,554 pages instead of 22,470)
+        -- (in rep order, as the visits below: a rep's or a manager's deals
+        -- then lie together -- a manager's 41,639 of a million on 1,554
+        -- pages instead of 22,470)
         INSERT INTO sales_kpi.deal_state_store SELECT * FROM sales_kpi.deal_state_computed ORDER BY rep_id;
         GET DIAGNOSTICS n = ROW_COUNT;
         INSERT INTO sales_kpi.deal_state_quarter_open_store
@@ -631,11 +632,13 @@ BEGIN
         CREATE TEMP TABLE dashboard_deal_owners ON COMMIT DROP AS SELECT * FROM sales_kpi.deal_owners;
         INSERT INTO sales_kpi.stage_visits_store
         SELECT v.*, o.sole_rep FROM sales_kpi.stage_visits_computed v
-        LEFT JOIN pg_temp.dashboard_deal_owners o ON o.deal_id OPERATOR(pg_catalog.=) v.deal_id;
+        LEFT JOIN pg_temp.dashboard_deal_owners o ON o.deal_id OPERATOR(pg_catalog.=) v.deal_id
+        ORDER BY o.sole_rep;
         INSERT INTO sales_kpi.stage_visit_reps_store
         SELECT o.deal_id, unnest(o.reps) FROM pg_temp.dashboard_deal_owners o WHERE o.sole_rep IS NULL;
-        EXECUTE 'INSERT INTO sales_kpi.stage_visits_by_rep_store '
-                || sales_kpi.stage_visits_by_rep_query('SELECT o.deal_id FROM pg_temp.dashboard_deal_owners o WHERE o.sole_rep IS NULL');
+        EXECUTE 'INSERT INTO sales_kpi.stage_visits_by_rep_store SELECT * FROM ('
+                || sales_kpi.stage_visits_by_rep_query('SELECT o.deal_id FROM pg_temp.dashboard_deal_owners o WHERE o.sole_rep IS NULL')
+                || ') v ORDER BY v.rep_id';
         ANALYZE sales_kpi.deal_state_store;
         ANALYZE sales_kpi.stage_visits_store;
         ANALYZE sales_kpi.stage_visit_reps_store;
@@ -1032,19 +1035,19 @@ BEGIN
     SELECT coalesce(array_agg(DISTINCT c.deal_id), '{}') INTO changed
     FROM sales_kpi.dashboard_changes c
     WHERE c.source OPERATOR(pg_catalog.=) 'deals' AND c.deal_id IS NOT NULL;
-    -- the deals of several reps whose stored visits the role does not see:
-    -- those it sees one rep of are kept as that rep's versions give them,
+    -- the deals of several reps, whose stored visits (rep_id NULL) a role
+    -- the rep policy restricts does not see -- the extension's policies
+    -- alone decide here (stores_readable()), and show those rows to every
+    -- role or to none but sales_kpi_all_reps members: of those deals, the
+    -- ones it sees one rep of are kept as that rep's versions give them,
     -- the others are computed too
-    IF row_security_active('sales_kpi.stage_visits_store') THEN
+    IF row_security_active('sales_kpi.stage_visits_store') AND sales_kpi.rep_security_enabled()
+       AND NOT sales_kpi.sees_all_reps() THEN
         SELECT coalesce(array_agg(m.deal_id) FILTER (WHERE m.seen OPERATOR(pg_catalog.=) 1
                                                          AND NOT m.deal_id OPERATOR(pg_catalog.=) ANY (changed)), '{}'),
                changed OPERATOR(pg_catalog.||) coalesce(array_agg(m.deal_id) FILTER (WHERE m.seen OPERATOR(pg_catalog.>) 1), '{}')
         INTO one_rep, changed
-        FROM (SELECT r.deal_id, count(*) AS seen
-              FROM sales_kpi.stage_visit_reps_store r
-              WHERE NOT EXISTS (SELECT FROM sales_kpi.stage_visits_store s
-                                WHERE s.deal_id OPERATOR(pg_catalog.=) r.deal_id AND s.rep_id IS NULL)
-              GROUP BY r.deal_id) m;
+        FROM (SELECT r.deal_id, count(*) AS seen FROM sales_kpi.stage_visit_reps_store r GROUP BY r.deal_id) m;
     END IF;
     RETURN QUERY EXECUTE
         'SELECT s.deal_id, s.entered_at, s.pipeline, s.stage, s.label, s.pipeline_order, s.stalled_after_days,
