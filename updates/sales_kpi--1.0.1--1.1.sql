@@ -211,11 +211,17 @@ DROP VIEW sales_kpi.kpi_alerts_of_twins;
 DROP VIEW sales_kpi.kpi_values_of_twins;
 DROP MATERIALIZED VIEW sales_kpi.kpi_summary_mv;
 DROP MATERIALIZED VIEW sales_kpi.kpi_summary_periods_mv;
-CREATE FUNCTION sales_kpi.kpi_summary_company_of_twin()
-RETURNS TABLE (grain text, period_start date, customer_retention double precision,
-               customer_churn double precision, mrr numeric)
+-- Whether a twin's rows are what its live view would compute now, for the
+-- columns that depend only on the tables `sources` (changes recorded in
+-- dashboard_changes under those names): its last refresh succeeded for this
+-- as-of day, under the settings of now (as deal_state_store_current() says),
+-- nothing was written to those tables since, and the caller is not inside
+-- a refresh (whose recomputation of the twin must not read the twin).  What
+-- the SECURITY DEFINER readers of the kept figures ask (here and in
+-- customer_cohorts.sql); reads the refresh's state, which only the owner may.
+CREATE FUNCTION sales_kpi.twin_kept(twin name, sources text[])
+RETURNS boolean
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -224,17 +230,31 @@ BEGIN
     IF to_regclass('pg_temp.dashboard_taken') IS NOT NULL
        OR NOT EXISTS (SELECT FROM pg_catalog.pg_matviews m
                       WHERE m.schemaname OPERATOR(pg_catalog.=) 'sales_kpi'
-                        AND m.matviewname OPERATOR(pg_catalog.=) 'kpi_summary_periods_mv' AND m.ispopulated) THEN
-        RETURN;
+                        AND m.matviewname OPERATOR(pg_catalog.=) twin AND m.ispopulated) THEN
+        RETURN false;
     END IF;
-    -- (the settings of the last refresh are those of now: as the stores')
-    IF EXISTS (SELECT FROM sales_kpi.dashboard_refreshes r
-                   WHERE r.view_name OPERATOR(pg_catalog.=) 'sales_kpi.kpi_summary_periods_mv'
+    RETURN EXISTS (SELECT FROM sales_kpi.dashboard_refreshes r
+                   WHERE r.view_name OPERATOR(pg_catalog.=) ('sales_kpi.' || twin)
                      AND r.error IS NULL AND r.refreshed_at IS NOT NULL
                      AND r.as_of OPERATOR(pg_catalog.=) sales_kpi.as_of())
-       AND sales_kpi.deal_state_store_current()
-       AND NOT EXISTS (SELECT FROM sales_kpi.dashboard_changes c
-                       WHERE c.source OPERATOR(pg_catalog.=) ANY (ARRAY['customers', 'subscriptions'])) THEN
+           AND sales_kpi.deal_state_store_current()
+           AND NOT EXISTS (SELECT FROM sales_kpi.dashboard_changes c
+                           WHERE c.source OPERATOR(pg_catalog.=) ANY (sources));
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.twin_kept(name, text[]) IS
+    'Whether a twin''s columns computed from the tables named are what its live view would compute now (the kept company-wide figures of kpi_summary and customer_cohorts)';
+REVOKE ALL ON FUNCTION sales_kpi.twin_kept(name, text[]) FROM PUBLIC;
+
+CREATE FUNCTION sales_kpi.kpi_summary_company_of_twin()
+RETURNS TABLE (grain text, period_start date, customer_retention double precision,
+               customer_churn double precision, mrr numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF sales_kpi.twin_kept('kpi_summary_periods_mv', ARRAY['customers', 'subscriptions']) THEN
         RETURN QUERY SELECT m.grain, m.period_start, m.customer_retention, m.customer_churn, m.mrr
                      FROM sales_kpi.kpi_summary_periods_mv m;
     END IF;
@@ -2333,9 +2353,8 @@ DROP MATERIALIZED VIEW sales_kpi.customer_cohorts_mv;
 -- takes them from there when they are what they would be now, as
 -- kpi_summary takes its company-wide figures (kpi_summary.sql):
 --   customer_cohorts_company_of_twin()  (SECURITY DEFINER, granted by
---       grant_rep_access()) the twin's cells, when its last refresh
---       succeeded for this as-of day, under the settings of now, no write
---       to customers came since, and the caller is not inside a refresh;
+--       grant_rep_access()) the twin's cells, when they are current for
+--       customers (sales_kpi.twin_kept(), kpi_summary.sql);
 --   customer_cohorts_company_kept()  for the caller: those cells, if it may
 --       read customers, with no row-level security on them, and may call
 --       the former; else none, and the view computes them.
@@ -2347,21 +2366,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    -- (statements of their own: while the extension is created, the twin
-    -- and the refresh's tables do not exist yet)
-    IF to_regclass('pg_temp.dashboard_taken') IS NOT NULL
-       OR NOT EXISTS (SELECT FROM pg_catalog.pg_matviews m
-                      WHERE m.schemaname OPERATOR(pg_catalog.=) 'sales_kpi'
-                        AND m.matviewname OPERATOR(pg_catalog.=) 'customer_cohorts_mv' AND m.ispopulated) THEN
-        RETURN;
-    END IF;
-    IF EXISTS (SELECT FROM sales_kpi.dashboard_refreshes r
-                   WHERE r.view_name OPERATOR(pg_catalog.=) 'sales_kpi.customer_cohorts_mv'
-                     AND r.error IS NULL AND r.refreshed_at IS NOT NULL
-                     AND r.as_of OPERATOR(pg_catalog.=) sales_kpi.as_of())
-       AND sales_kpi.deal_state_store_current()
-       AND NOT EXISTS (SELECT FROM sales_kpi.dashboard_changes c
-                       WHERE c.source OPERATOR(pg_catalog.=) 'customers') THEN
+    IF sales_kpi.twin_kept('customer_cohorts_mv', ARRAY['customers']) THEN
         RETURN QUERY SELECT m.cohort_month, m.months_since, m.customers, m.retained
                      FROM sales_kpi.customer_cohorts_mv m;
     END IF;
@@ -2442,16 +2447,15 @@ revenue AS (
 )
 SELECT x.cohort_month,
        x.months_since,
-       (x.cohort_month + make_interval(months => x.months_since))::date AS month_start,
+       x.month_start,
        x.customers,
        x.retained,
        x.retained::float8 / x.customers AS retention,
        coalesce(v.revenue, 0) AS revenue,
        f.as_of
-FROM company x
+FROM (SELECT k.*, (k.cohort_month + make_interval(months => k.months_since))::date AS month_start FROM company k) x
 CROSS JOIN f
-LEFT JOIN revenue v ON v.cohort_month = x.cohort_month
-                   AND v.month_start = (x.cohort_month + make_interval(months => x.months_since))::date;
+LEFT JOIN revenue v ON v.cohort_month = x.cohort_month AND v.month_start = x.month_start;
 DO $$
 BEGIN
     EXECUTE 'CREATE MATERIALIZED VIEW sales_kpi.customer_cohorts_mv AS '

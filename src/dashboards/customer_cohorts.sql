@@ -14,9 +14,8 @@
 -- takes them from there when they are what they would be now, as
 -- kpi_summary takes its company-wide figures (kpi_summary.sql):
 --   customer_cohorts_company_of_twin()  (SECURITY DEFINER, granted by
---       grant_rep_access()) the twin's cells, when its last refresh
---       succeeded for this as-of day, under the settings of now, no write
---       to customers came since, and the caller is not inside a refresh;
+--       grant_rep_access()) the twin's cells, when they are current for
+--       customers (sales_kpi.twin_kept(), kpi_summary.sql);
 --   customer_cohorts_company_kept()  for the caller: those cells, if it may
 --       read customers, with no row-level security on them, and may call
 --       the former; else none, and the view computes them.
@@ -28,21 +27,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    -- (statements of their own: while the extension is created, the twin
-    -- and the refresh's tables do not exist yet)
-    IF to_regclass('pg_temp.dashboard_taken') IS NOT NULL
-       OR NOT EXISTS (SELECT FROM pg_catalog.pg_matviews m
-                      WHERE m.schemaname OPERATOR(pg_catalog.=) 'sales_kpi'
-                        AND m.matviewname OPERATOR(pg_catalog.=) 'customer_cohorts_mv' AND m.ispopulated) THEN
-        RETURN;
-    END IF;
-    IF EXISTS (SELECT FROM sales_kpi.dashboard_refreshes r
-                   WHERE r.view_name OPERATOR(pg_catalog.=) 'sales_kpi.customer_cohorts_mv'
-                     AND r.error IS NULL AND r.refreshed_at IS NOT NULL
-                     AND r.as_of OPERATOR(pg_catalog.=) sales_kpi.as_of())
-       AND sales_kpi.deal_state_store_current()
-       AND NOT EXISTS (SELECT FROM sales_kpi.dashboard_changes c
-                       WHERE c.source OPERATOR(pg_catalog.=) 'customers') THEN
+    IF sales_kpi.twin_kept('customer_cohorts_mv', ARRAY['customers']) THEN
         RETURN QUERY SELECT m.cohort_month, m.months_since, m.customers, m.retained
                      FROM sales_kpi.customer_cohorts_mv m;
     END IF;
@@ -123,16 +108,15 @@ revenue AS (
 )
 SELECT x.cohort_month,
        x.months_since,
-       (x.cohort_month + make_interval(months => x.months_since))::date AS month_start,
+       x.month_start,
        x.customers,
        x.retained,
        x.retained::float8 / x.customers AS retention,
        coalesce(v.revenue, 0) AS revenue,
        f.as_of
-FROM company x
+FROM (SELECT k.*, (k.cohort_month + make_interval(months => k.months_since))::date AS month_start FROM company k) x
 CROSS JOIN f
-LEFT JOIN revenue v ON v.cohort_month = x.cohort_month
-                   AND v.month_start = (x.cohort_month + make_interval(months => x.months_since))::date;
+LEFT JOIN revenue v ON v.cohort_month = x.cohort_month AND v.month_start = x.month_start;
 COMMENT ON VIEW sales_kpi.customer_cohorts IS
     'Customer cohorts dashboard: per acquisition month and month since acquisition, customers, retained, retention and the cohort''s won revenue';
 COMMENT ON COLUMN sales_kpi.customer_cohorts.cohort_month IS 'First day of the month the customers were acquired in';

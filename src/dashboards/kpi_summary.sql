@@ -31,20 +31,22 @@
 -- and the refresh keeps them in kpi_summary_periods_mv.  The view takes them
 -- from there when they are what they would be now:
 --   kpi_summary_company_of_twin()  (SECURITY DEFINER, granted by
---       grant_rep_access()) the twin's rows, when its last refresh
---       succeeded for this as-of day, under the settings of now (as
---       deal_state_store_current() says), no write to customers or
---       subscriptions came since, and the caller is
---       not inside a refresh (whose recomputation of the twin must not read
---       the twin);
+--       grant_rep_access()) the twin's rows, when they are current for
+--       customers and subscriptions (twin_kept(), below);
 --   kpi_summary_company_kept()  for the caller: those rows, if it may read
 --       customers and subscriptions, with no row-level security on them, and
 --       may call the former; else none, and the view computes them.
-CREATE FUNCTION sales_kpi.kpi_summary_company_of_twin()
-RETURNS TABLE (grain text, period_start date, customer_retention double precision,
-               customer_churn double precision, mrr numeric)
+-- Whether a twin's rows are what its live view would compute now, for the
+-- columns that depend only on the tables `sources` (changes recorded in
+-- dashboard_changes under those names): its last refresh succeeded for this
+-- as-of day, under the settings of now (as deal_state_store_current() says),
+-- nothing was written to those tables since, and the caller is not inside
+-- a refresh (whose recomputation of the twin must not read the twin).  What
+-- the SECURITY DEFINER readers of the kept figures ask (here and in
+-- customer_cohorts.sql); reads the refresh's state, which only the owner may.
+CREATE FUNCTION sales_kpi.twin_kept(twin name, sources text[])
+RETURNS boolean
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -53,17 +55,31 @@ BEGIN
     IF to_regclass('pg_temp.dashboard_taken') IS NOT NULL
        OR NOT EXISTS (SELECT FROM pg_catalog.pg_matviews m
                       WHERE m.schemaname OPERATOR(pg_catalog.=) 'sales_kpi'
-                        AND m.matviewname OPERATOR(pg_catalog.=) 'kpi_summary_periods_mv' AND m.ispopulated) THEN
-        RETURN;
+                        AND m.matviewname OPERATOR(pg_catalog.=) twin AND m.ispopulated) THEN
+        RETURN false;
     END IF;
-    -- (the settings of the last refresh are those of now: as the stores')
-    IF EXISTS (SELECT FROM sales_kpi.dashboard_refreshes r
-                   WHERE r.view_name OPERATOR(pg_catalog.=) 'sales_kpi.kpi_summary_periods_mv'
+    RETURN EXISTS (SELECT FROM sales_kpi.dashboard_refreshes r
+                   WHERE r.view_name OPERATOR(pg_catalog.=) ('sales_kpi.' || twin)
                      AND r.error IS NULL AND r.refreshed_at IS NOT NULL
                      AND r.as_of OPERATOR(pg_catalog.=) sales_kpi.as_of())
-       AND sales_kpi.deal_state_store_current()
-       AND NOT EXISTS (SELECT FROM sales_kpi.dashboard_changes c
-                       WHERE c.source OPERATOR(pg_catalog.=) ANY (ARRAY['customers', 'subscriptions'])) THEN
+           AND sales_kpi.deal_state_store_current()
+           AND NOT EXISTS (SELECT FROM sales_kpi.dashboard_changes c
+                           WHERE c.source OPERATOR(pg_catalog.=) ANY (sources));
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.twin_kept(name, text[]) IS
+    'Whether a twin''s columns computed from the tables named are what its live view would compute now (the kept company-wide figures of kpi_summary and customer_cohorts)';
+REVOKE ALL ON FUNCTION sales_kpi.twin_kept(name, text[]) FROM PUBLIC;
+
+CREATE FUNCTION sales_kpi.kpi_summary_company_of_twin()
+RETURNS TABLE (grain text, period_start date, customer_retention double precision,
+               customer_churn double precision, mrr numeric)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF sales_kpi.twin_kept('kpi_summary_periods_mv', ARRAY['customers', 'subscriptions']) THEN
         RETURN QUERY SELECT m.grain, m.period_start, m.customer_retention, m.customer_churn, m.mrr
                      FROM sales_kpi.kpi_summary_periods_mv m;
     END IF;

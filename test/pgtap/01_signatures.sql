@@ -97,7 +97,7 @@ SELECT is_empty($$
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sales_kpi'
   WHERE p.proparallel <> 's' AND p.prorettype <> 'trigger'::regtype
-    AND p.proname NOT IN ($$ || :'writers' || $$, 'deal_state_rows', 'stage_visits_rows', 'kpi_summary_company_of_twin', 'kpi_summary_company_kept', 'customer_cohorts_company_of_twin', 'customer_cohorts_company_kept') $$,
+    AND p.proname NOT IN ($$ || :'writers' || $$, 'deal_state_rows', 'stage_visits_rows', 'twin_kept', 'kpi_summary_company_of_twin', 'kpi_summary_company_kept', 'customer_cohorts_company_of_twin', 'customer_cohorts_company_kept') $$,
   'every function and aggregate is PARALLEL SAFE, but for the refresh, scheduling, sync, security, grant and trigger functions and the live views'' readers of the refresh''s results');
 -- deal_state's and stage_visits' rows come from function scans, which run
 -- once in each process that runs them: PARALLEL RESTRICTED keeps them in
@@ -109,11 +109,12 @@ SELECT is(ARRAY(SELECT p.proparallel::text || p.provolatile::text FROM pg_proc p
 -- and whether a refresh is under way is a temporary table of the session,
 -- which a parallel worker cannot see
 SELECT is(ARRAY(SELECT p.proparallel::text || p.provolatile::text FROM pg_proc p
-                WHERE p.oid IN ('sales_kpi.kpi_summary_company_of_twin()'::regprocedure,
+                WHERE p.oid IN ('sales_kpi.twin_kept(name, text[])'::regprocedure,
+                                'sales_kpi.kpi_summary_company_of_twin()'::regprocedure,
                                 'sales_kpi.kpi_summary_company_kept()'::regprocedure,
                                 'sales_kpi.customer_cohorts_company_of_twin()'::regprocedure,
                                 'sales_kpi.customer_cohorts_company_kept()'::regprocedure)),
-          ARRAY['rs', 'rs', 'rs', 'rs'], 'the kept KPI summary and cohort figures are read PARALLEL RESTRICTED and STABLE');
+          ARRAY['rs', 'rs', 'rs', 'rs', 'rs'], 'the kept KPI summary and cohort figures are read PARALLEL RESTRICTED and STABLE');
 SELECT is_empty($$
   SELECT p.oid::regprocedure::text FROM pg_proc p
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
