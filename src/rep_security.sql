@@ -111,6 +111,21 @@ $$;
 COMMENT ON FUNCTION sales_kpi.visible_rep_ids() IS
     'The rep_ids whose rows the current role sees under the rep security policies: its own rep and those it manages (any depth); none while switched off';
 
+-- Whether the rep policy restricts the current role's rows of a table:
+-- row-level security applies to it there, the switch is on, and the role
+-- is no sales_kpi_all_reps member (then, where the extension's policies
+-- alone decide, it sees the rows of its visible reps, and none without a
+-- rep).
+CREATE FUNCTION sales_kpi.rep_policy_restricts(tbl regclass)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT row_security_active(tbl) AND sales_kpi.rep_security_enabled() AND NOT sales_kpi.sees_all_reps()
+$$;
+COMMENT ON FUNCTION sales_kpi.rep_policy_restricts(regclass) IS
+    'Whether the rep security policy restricts the current role''s rows of a table (row-level security active there, switched on, not a sales_kpi_all_reps member)';
+
 -- What share of the reps' rows the current role sees, for the planner's
 -- row estimates of the live views' per-deal scans (src/deal_state.c): a
 -- manager of 10 of 250 reps reads 4% of the deals, and a plan made for all
@@ -121,8 +136,7 @@ RETURNS float8
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE WHEN NOT row_security_active('sales_kpi.deal_history') OR NOT sales_kpi.rep_security_enabled()
-                     OR sales_kpi.sees_all_reps() THEN 1
+    SELECT CASE WHEN NOT sales_kpi.rep_policy_restricts('sales_kpi.deal_history') THEN 1
                 ELSE coalesce(least(1, (SELECT count(*) FROM sales_kpi.rep_visibility v
                                         WHERE v.login OPERATOR(pg_catalog.=) current_user)::float8
                                        / nullif(greatest((SELECT c.reltuples FROM pg_catalog.pg_class c

@@ -135,8 +135,7 @@ BEGIN
     -- role or to none but sales_kpi_all_reps members: of those deals, the
     -- ones it sees one rep of are kept as that rep's versions give them,
     -- the others are computed too
-    IF row_security_active('sales_kpi.stage_visits_store') AND sales_kpi.rep_security_enabled()
-       AND NOT sales_kpi.sees_all_reps() THEN
+    IF sales_kpi.rep_policy_restricts('sales_kpi.stage_visits_store') THEN
         SELECT coalesce(array_agg(m.deal_id) FILTER (WHERE m.seen OPERATOR(pg_catalog.=) 1
                                                          AND NOT m.deal_id OPERATOR(pg_catalog.=) ANY (changed)), '{}'),
                changed OPERATOR(pg_catalog.||) coalesce(array_agg(m.deal_id) FILTER (WHERE m.seen OPERATOR(pg_catalog.>) 1), '{}')
