@@ -21,8 +21,12 @@ WITH f AS (
            sales_kpi.as_of() - sales_kpi.probability_window() + 1 AS window_start
 ),
 -- the deals created in the window, as they are at the end of the as-of day
+-- (deal_state holds one row per deal, so DISTINCT ON changes no row: it tells
+-- the planner deal_id is unique here, which the function behind deal_state
+-- cannot; with it the visits are hashed against the cohort instead of both
+-- being sorted for a merge join, 510 -> 231 ms for a manager of 10 at 1M deals)
 cohort AS (
-    SELECT ds.deal_id, ds.outcome
+    SELECT DISTINCT ON (ds.deal_id) ds.deal_id, ds.outcome
     FROM sales_kpi.deal_state ds CROSS JOIN f
     WHERE ds.created_at >= f.window_start::timestamptz
 ),
