@@ -91,14 +91,28 @@ $$;
 
 -- deal_state, deal_state_quarter_open and stage_visits (the stores where current, the
 -- deals written since computed) against deal_state_computed and
--- deal_state_quarter_open_computed (every deal from its versions): whether the
--- store stood in, the deals written since the refresh, rows differing.
+-- deal_state_quarter_open_computed (every deal from its versions), and
+-- stage_visits_of() over some deals -- a third of them, every deal written
+-- since and one that does not exist -- against their computed visits:
+-- whether the store stood in, the deals written since the refresh, whether
+-- those deals have visits, rows differing.
 CREATE FUNCTION pg_temp.live_state()
-RETURNS TABLE (store_current boolean, deals_written boolean, rows_differing bigint)
+RETURNS TABLE (store_current boolean, deals_written boolean, subset_visits boolean, rows_differing bigint)
 LANGUAGE sql AS $$
     -- (how many deals a round writes depends on the tables' physical order)
+    WITH subset AS (
+        SELECT array_agg(x.deal_id) AS deals
+        FROM (SELECT h.deal_id FROM sales_kpi.deal_history h WHERE abs(hashtext(h.deal_id)) % 3 = 0
+              UNION SELECT c.deal_id FROM sales_kpi.dashboard_changes c WHERE c.deal_id IS NOT NULL
+              UNION SELECT 'no such deal') x
+    ),
+    subset_computed AS MATERIALIZED (
+        SELECT c.* FROM subset, sales_kpi.stage_visits_computed c WHERE c.deal_id = ANY (subset.deals)
+    ),
+    subset_read AS MATERIALIZED (SELECT v.* FROM subset, sales_kpi.stage_visits_of(subset.deals) v)
     SELECT sales_kpi.deal_state_store_current(),
            EXISTS (SELECT FROM sales_kpi.dashboard_changes WHERE deal_id IS NOT NULL),
+           EXISTS (SELECT FROM subset_read),
            (SELECT count(*) FROM (SELECT * FROM sales_kpi.deal_state EXCEPT ALL SELECT * FROM sales_kpi.deal_state_computed) x)
            + (SELECT count(*) FROM (SELECT * FROM sales_kpi.deal_state_computed EXCEPT ALL SELECT * FROM sales_kpi.deal_state) x)
            -- and the deals when the quarter began, the same way
@@ -109,6 +123,10 @@ LANGUAGE sql AS $$
            -- and the stage visits
            + (SELECT count(*) FROM (SELECT * FROM sales_kpi.stage_visits EXCEPT ALL SELECT * FROM sales_kpi.stage_visits_computed) x)
            + (SELECT count(*) FROM (SELECT * FROM sales_kpi.stage_visits_computed EXCEPT ALL SELECT * FROM sales_kpi.stage_visits) x)
+           -- and the visits of the subset, and of no deal
+           + (SELECT count(*) FROM (SELECT * FROM subset_read EXCEPT ALL SELECT * FROM subset_computed) x)
+           + (SELECT count(*) FROM (SELECT * FROM subset_computed EXCEPT ALL SELECT * FROM subset_read) x)
+           + (SELECT count(*) FROM sales_kpi.stage_visits_of('{}'))
 $$;
 -- kpi_summary_periods' customer figures and customer_cohorts' cells, as
 -- the refresh kept them where it did, against their computation (a refresh

@@ -4,7 +4,7 @@
  *	  The planner's row estimates for sales_kpi.deal_state_rows(), the
  *	  function scan under sales_kpi.deal_state and deal_state_quarter_open
  *	  (src/dashboards/00_deal_state.sql), and for its sibling
- *	  sales_kpi.stage_visits_rows() under sales_kpi.stage_visits
+ *	  sales_kpi.stage_visits_of() under sales_kpi.stage_visits
  *	  (src/dashboards/00_stage_visits.sql).
  *
  *	  A set-returning function is estimated at its ROWS, a constant: too
@@ -17,7 +17,8 @@
  *	  with the history loaded alone).  The stage visits are a few per deal:
  *	  the refresh's store of them, or before it the versions (one per
  *	  change of a deal, stage changes among them).  Both are scaled by the
- *	  share of the reps whose rows the calling role sees.
+ *	  share of the reps whose rows the calling role sees; the visits of the
+ *	  deals of a constant array are at most that many deals' share of them.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,6 +31,7 @@
 #include "nodes/makefuncs.h"
 #include "nodes/supportnodes.h"
 #include "parser/parse_func.h"
+#include "utils/array.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
@@ -94,15 +96,38 @@ visit_rows(Oid schema)
 }
 
 /*
+ * The deals a call asks for: the elements of its one argument when that is
+ * a constant array; else -1 (NULL asks for every deal, and a value known
+ * only when the query runs could be any number).
+ */
+static double
+deals_asked(Node *call)
+{
+	Node	   *arg;
+	ArrayType  *deals;
+
+	if (call == NULL || !IsA(call, FuncExpr) || list_length(((FuncExpr *) call)->args) != 1)
+		return -1;
+	arg = linitial(((FuncExpr *) call)->args);
+	if (!IsA(arg, Const) || ((Const *) arg)->constisnull)
+		return -1;
+	deals = DatumGetArrayTypeP(((Const *) arg)->constvalue);
+	return ArrayGetNItems(ARR_NDIM(deals), ARR_DIMS(deals));
+}
+
+/*
  * Answer a SupportRequestRows with count's rows (no statistics yet: the
- * default of a set-returning function), scaled by the caller's share.
+ * default of a set-returning function), scaled by the caller's share; for
+ * the visits of the deals asked for, at most as many as those deals have
+ * on average.
  */
 static Datum
-estimate_rows(Node *request, double (*count) (Oid schema))
+estimate_rows(Node *request, double (*count) (Oid schema), bool per_deal)
 {
 	SupportRequestRows *rows_request;
 	Oid			schema;
 	double		rows;
+	double		asked;
 
 	if (!IsA(request, SupportRequestRows))
 		PG_RETURN_POINTER(NULL);
@@ -112,7 +137,16 @@ estimate_rows(Node *request, double (*count) (Oid schema))
 		PG_RETURN_POINTER(NULL);
 	rows = count(schema);
 	rows = rows > 0 ? rows : 1000;
-	rows_request->rows = Max(rows * visible_share(), 1);
+	rows *= visible_share();
+	asked = per_deal ? deals_asked(rows_request->node) : -1;
+	if (asked >= 0)
+	{
+		double		deals = deal_rows(schema);
+		double		per = deals > 0 ? count(schema) / deals : 1;
+
+		rows = Min(rows, asked * Max(per, 1));
+	}
+	rows_request->rows = Max(rows, 1);
 	PG_RETURN_POINTER(rows_request);
 }
 
@@ -120,12 +154,12 @@ PG_FUNCTION_INFO_V1(deal_state_rows_support);
 Datum
 deal_state_rows_support(PG_FUNCTION_ARGS)
 {
-	return estimate_rows((Node *) PG_GETARG_POINTER(0), deal_rows);
+	return estimate_rows((Node *) PG_GETARG_POINTER(0), deal_rows, false);
 }
 
 PG_FUNCTION_INFO_V1(stage_visits_rows_support);
 Datum
 stage_visits_rows_support(PG_FUNCTION_ARGS)
 {
-	return estimate_rows((Node *) PG_GETARG_POINTER(0), visit_rows);
+	return estimate_rows((Node *) PG_GETARG_POINTER(0), visit_rows, true);
 }

@@ -16,10 +16,11 @@ lost AS (
     SELECT d.deal_id, d.rep_id, d.amount, coalesce(nullif(btrim(d.lost_reason), ''), '(none)') AS reason,
            coalesce(prev.label, '(none)') AS lost_from
     FROM lost_deals d
-    -- the stage it was in when it last moved to a lost stage
+    -- the stage it was in when it last moved to a lost stage (the visits of
+    -- the lost deals only: a few thousand of a manager's 150,000)
     LEFT JOIN (SELECT DISTINCT ON (v.deal_id) v.deal_id, v.label
-               FROM sales_kpi.stage_visits v
-               WHERE v.next_outcome = 'lost' AND v.deal_id IN (SELECT deal_id FROM lost_deals)
+               FROM sales_kpi.stage_visits_of((SELECT coalesce(array_agg(l.deal_id), '{}') FROM lost_deals l)) v
+               WHERE v.next_outcome = 'lost'
                ORDER BY v.deal_id, v.entered_at DESC) prev ON prev.deal_id = d.deal_id
 ),
 g AS (
