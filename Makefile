@@ -19,7 +19,7 @@ OBJS        = src/module.o src/errors.o src/callsite.o src/codec.o src/exact_sum
 SQL_PARTS   = src/sales_kpi.sql src/stage_catalog.sql src/rates.sql src/duration.sql \
               src/clv.sql src/acv.sql src/velocity.sql src/retention.sql src/percentile.sql src/summary.sql src/window.sql \
               src/scalar.sql src/fiscal.sql src/bgnbd.sql \
-              src/model.sql src/currency.sql src/history.sql $(addprefix src/dashboards/,$(DASHBOARDS)) src/incremental.sql src/refresh.sql \
+              src/model.sql src/currency.sql src/history.sql src/view_query.sql $(addprefix src/dashboards/,$(DASHBOARDS)) src/incremental.sql src/refresh.sql \
               src/rep_security.sql src/grants.sql \
               $(addprefix src/sync/,$(SYNCS))
 # Connector syncs: what they share, then one file per source.
