@@ -49,7 +49,9 @@ BEGIN
     SELECT d, fy, count(*),
            count(*) FILTER (WHERE p.customer_retention IS DISTINCT FROM r.customer_retention
                                OR p.customer_churn IS DISTINCT FROM r.customer_churn
-                               OR p.mrr::text IS DISTINCT FROM r.mrr::text)
+                               OR p.mrr::text IS DISTINCT FROM r.mrr::text
+                               OR p.new_customers IS DISTINCT FROM r.new_customers
+                               OR p.referrals IS DISTINCT FROM r.referrals)
     FROM sales_kpi.kpi_summary_periods p
     CROSS JOIN LATERAL (
         -- the aggregates, as the view computed them before
@@ -58,7 +60,14 @@ BEGIN
                (SELECT churn_rate(daterange(c.acquired_on, c.churned_on), daterange(p.period_start, p.period_end))
                   FROM sales_kpi.customers c WHERE c.acquired_on IS NULL OR c.acquired_on < p.period_end) AS customer_churn,
                (SELECT coalesce(sum(s.mrr), 0) FROM sales_kpi.subscriptions s
-                 WHERE s.active @> (p.period_end - 1)) AS mrr) r;
+                 WHERE s.active @> (p.period_end - 1)) AS mrr,
+               -- the customers acquired in the period (which ends by the
+               -- as-of day), and the referred ones
+               (SELECT count(*) FROM sales_kpi.customers c
+                 WHERE c.acquired_on >= p.period_start AND c.acquired_on < p.period_end) AS new_customers,
+               (SELECT count(*) FROM sales_kpi.customers c
+                 WHERE c.acquired_on >= p.period_start AND c.acquired_on < p.period_end
+                   AND c.referred_by_rep_id IS NOT NULL) AS referrals) r;
 END
 $$;
 SELECT count(*) AS runs
@@ -71,6 +80,10 @@ RESET sales_kpi.as_of;
 SET LOCAL sales_kpi.as_of = '2025-06-30';
 SELECT count(*) FILTER (WHERE mrr = 0) > 0 AS some_period_without_mrr,
        count(*) FILTER (WHERE customer_churn > 0 AND customer_retention > 0) > 0 AS some_period_with_churn,
-       count(DISTINCT scale(mrr)) > 1 AS mrr_decimals_vary
+       count(DISTINCT scale(mrr)) > 1 AS mrr_decimals_vary,
+       count(*) FILTER (WHERE new_customers > 0) > 0 AS some_period_with_new_customers
 FROM sales_kpi.kpi_summary_periods;
+-- and the summary over these customers, some acquired at -infinity (in no
+-- period's new customers: it used to fail on them)
+SELECT count(*) > 0 AS summary_rows FROM sales_kpi.kpi_summary s;
 ROLLBACK;

@@ -26,8 +26,9 @@
 -- the deals (customers, reps, subscriptions, spend, market size, quotas):
 -- a view of its own, so that the refresh recomputes it only when one of
 -- those tables changed (sales_kpi.kpi_summary_periods_mv, refresh.sql).
--- The company-wide figures of the periods (customer retention, churn, MRR)
--- are the same for every role that may read customers and subscriptions,
+-- The company-wide figures of the periods (customer retention, churn, MRR,
+-- customers acquired and referred) are the same for every role that may
+-- read customers and subscriptions,
 -- and the refresh keeps them in kpi_summary_periods_mv.  The view takes them
 -- from there when they are what they would be now:
 --   kpi_summary_company_of_twin()  (SECURITY DEFINER, granted by
@@ -73,25 +74,26 @@ REVOKE ALL ON FUNCTION sales_kpi.twin_kept(name, text[]) FROM PUBLIC;
 
 CREATE FUNCTION sales_kpi.kpi_summary_company_of_twin()
 RETURNS TABLE (grain text, period_start date, customer_retention double precision,
-               customer_churn double precision, mrr numeric)
+               customer_churn double precision, mrr numeric, new_customers bigint, referrals bigint)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF sales_kpi.twin_kept('kpi_summary_periods_mv', ARRAY['customers', 'subscriptions']) THEN
-        RETURN QUERY SELECT m.grain, m.period_start, m.customer_retention, m.customer_churn, m.mrr
+        RETURN QUERY SELECT m.grain, m.period_start, m.customer_retention, m.customer_churn, m.mrr,
+                            m.new_customers, m.referrals
                      FROM sales_kpi.kpi_summary_periods_mv m;
     END IF;
 END
 $$;
 COMMENT ON FUNCTION sales_kpi.kpi_summary_company_of_twin() IS
-    'Customer retention, churn and MRR per period from kpi_summary_periods_mv, when they are what they would be now; else no rows';
+    'Customer retention, churn, MRR and customers acquired and referred per period from kpi_summary_periods_mv, when they are what they would be now; else no rows';
 REVOKE ALL ON FUNCTION sales_kpi.kpi_summary_company_of_twin() FROM PUBLIC;
 
 CREATE FUNCTION sales_kpi.kpi_summary_company_kept()
 RETURNS TABLE (grain text, period_start date, customer_retention double precision,
-               customer_churn double precision, mrr numeric)
+               customer_churn double precision, mrr numeric, new_customers bigint, referrals bigint)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -180,6 +182,22 @@ mrr AS (
           GROUP BY 1, 2, 3) x
     GROUP BY 1, 2
 ),
+-- The customers acquired in each period, and of them the ones referred by a
+-- rep (CAC, referrals per rep); a customer acquired at -infinity (always a
+-- customer) in none.  (Per day first: a period start per day and grain,
+-- not per customer.)
+acquired AS (
+    SELECT g.grain, @extschema@.fiscal_period_start(c.acquired_on, g.grain) AS period_start,
+           sum(c.new_customers)::bigint AS new_customers,
+           sum(c.referrals)::bigint AS referrals
+    FROM (SELECT c.acquired_on, count(*) AS new_customers,
+                 count(*) FILTER (WHERE c.referred_by_rep_id IS NOT NULL) AS referrals
+          FROM sales_kpi.customers c CROSS JOIN f
+          WHERE isfinite(c.acquired_on) AND c.acquired_on <= f.as_of
+          GROUP BY 1) c
+    CROSS JOIN grains g
+    GROUP BY 1, 2
+),
 -- What the last refresh kept of these company-wide figures, when it is
 -- what they would be now (sales_kpi.kpi_summary_company_kept()): then the
 -- running totals above are not computed at all.
@@ -188,18 +206,21 @@ all_kept AS MATERIALIZED (
     SELECT NOT EXISTS (SELECT FROM p WHERE NOT EXISTS (SELECT FROM kept k WHERE k.grain = p.grain AND k.period_start = p.period_start)) AS ok
 ),
 company AS (
-    SELECT k.grain, k.period_start, k.customer_retention, k.customer_churn, k.mrr
+    SELECT k.grain, k.period_start, k.customer_retention, k.customer_churn, k.mrr, k.new_customers, k.referrals
     FROM kept k
     WHERE (SELECT ok FROM all_kept)
     UNION ALL
     SELECT p.grain, p.period_start,
            CASE WHEN cs.n > 0 THEN (cs.n - coalesce(cl.n, 0))::float8 / cs.n::float8 END,
            CASE WHEN cs.n > 0 THEN coalesce(cl.n, 0)::float8 / cs.n::float8 END,
-           coalesce(mr.mrr, 0)
+           coalesce(mr.mrr, 0),
+           coalesce(a.new_customers, 0),
+           coalesce(a.referrals, 0)
     FROM p
     LEFT JOIN customers_at_start cs USING (grain, period_start)
     LEFT JOIN customers_lost cl USING (grain, period_start)
     LEFT JOIN mrr mr USING (grain, period_start)
+    LEFT JOIN acquired a USING (grain, period_start)
     WHERE NOT (SELECT ok FROM all_kept)
 )
 SELECT p.grain, p.period_start, p.period_end, p.period_label,
@@ -216,7 +237,10 @@ SELECT p.grain, p.period_start, p.period_end, p.period_label,
           FROM sales_kpi.market_size m WHERE m.period && daterange(p.period_start, p.period_end)) AS market,
        (SELECT sum(sales_kpi.prorate(q.amount, q.period, daterange(p.period_start, p.period_end)))
           FROM sales_kpi.quotas q WHERE q.period && daterange(p.period_start, p.period_end)) AS quota,
-       f.as_of
+       f.as_of,
+       -- (after as_of: columns added since 1.0.1 come last)
+       c.new_customers,
+       c.referrals
 FROM p CROSS JOIN f
 LEFT JOIN company c USING (grain, period_start);
 COMMENT ON VIEW sales_kpi.kpi_summary_periods IS
@@ -234,6 +258,8 @@ COMMENT ON COLUMN sales_kpi.kpi_summary_periods.spend IS 'Marketing spend prorat
 COMMENT ON COLUMN sales_kpi.kpi_summary_periods.market IS 'Market size prorated to the period';
 COMMENT ON COLUMN sales_kpi.kpi_summary_periods.quota IS 'Quotas prorated to the period';
 COMMENT ON COLUMN sales_kpi.kpi_summary_periods.as_of IS 'The as-of day';
+COMMENT ON COLUMN sales_kpi.kpi_summary_periods.new_customers IS 'Customers acquired in the period (to the as-of day)';
+COMMENT ON COLUMN sales_kpi.kpi_summary_periods.referrals IS 'Of those, the customers referred by a rep';
 
 -- Deals are summarised per fiscal month once (the KPI aggregates' summaries,
 -- sums and counts), and the months rolled up into quarters and years:
@@ -293,19 +319,6 @@ created AS (
     CROSS JOIN grains g
     GROUP BY 1, 2
 ),
-acquired AS (
-    -- (per day first: a period start per day and grain, not per customer)
-    SELECT g.grain, @extschema@.fiscal_period_start(c.acquired_on, g.grain) AS period_start,
-           sum(c.new_customers)::bigint AS new_customers,
-           sum(c.referrals)::bigint AS referrals
-    FROM (SELECT c.acquired_on, count(*) AS new_customers,
-                 count(*) FILTER (WHERE c.referred_by_rep_id IS NOT NULL) AS referrals
-          FROM sales_kpi.customers c CROSS JOIN f
-          WHERE c.acquired_on <= f.as_of
-          GROUP BY 1) c
-    CROSS JOIN grains g
-    GROUP BY 1, 2
-),
 hired AS (
     SELECT g.grain, @extschema@.fiscal_period_start(r.hired_on, g.grain) AS period_start,
            @extschema@.avg_ramp_time(r.hired_on, r.first_contact_at)
@@ -329,7 +342,7 @@ SELECT p.grain,
        md.median_sales_cycle_days,
        c.acv,
        c.clv,
-       round(@extschema@.cac(round(p.spend, 2), coalesce(a.new_customers, 0)), 2) AS cac,
+       round(@extschema@.cac(round(p.spend, 2), coalesce(p.new_customers, 0)), 2) AS cac,
        p.customer_retention,
        p.customer_churn,
        p.mrr,
@@ -338,14 +351,13 @@ SELECT p.grain,
        p.rep_retention,
        h.avg_ramp_time,
        round((extract(epoch FROM h.avg_ramp_time) / 86400)::numeric, 2) AS avg_ramp_days,
-       coalesce(a.referrals, 0)::float8 / nullif(p.active_reps, 0) AS referrals_per_rep,
+       coalesce(p.referrals, 0)::float8 / nullif(p.active_reps, 0) AS referrals_per_rep,
        @extschema@.quota_attainment(coalesce(c.revenue, 0), p.quota) AS quota_attainment,
        (SELECT as_of FROM f) AS as_of
 FROM p
 LEFT JOIN closed c USING (grain, period_start)
 LEFT JOIN medians md USING (grain, period_start)
 LEFT JOIN created cr USING (grain, period_start)
-LEFT JOIN acquired a USING (grain, period_start)
 LEFT JOIN hired h USING (grain, period_start);
 COMMENT ON VIEW sales_kpi.kpi_summary IS
     'KPI summary dashboard: per fiscal month, quarter and year, revenue, growth, win rate, conversion, deal size, ACV, CLV, CAC, retention, churn, MRR, market share, rep retention, ramp time, referrals, quota attainment';
