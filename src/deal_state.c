@@ -126,6 +126,7 @@ estimate_rows(Node *request, double (*count) (Oid schema), bool per_deal)
 {
 	SupportRequestRows *rows_request;
 	Oid			schema;
+	double		counted;
 	double		rows;
 	double		asked;
 
@@ -135,14 +136,13 @@ estimate_rows(Node *request, double (*count) (Oid schema), bool per_deal)
 	schema = get_namespace_oid("sales_kpi", true);
 	if (!OidIsValid(schema))
 		PG_RETURN_POINTER(NULL);
-	rows = count(schema);
-	rows = rows > 0 ? rows : 1000;
-	rows *= visible_share();
+	counted = count(schema);
+	rows = (counted > 0 ? counted : 1000) * visible_share();
 	asked = per_deal ? deals_asked(rows_request->node) : -1;
 	if (asked >= 0)
 	{
 		double		deals = deal_rows(schema);
-		double		per = deals > 0 ? count(schema) / deals : 1;
+		double		per = deals > 0 ? counted / deals : 1;
 
 		rows = Min(rows, asked * Max(per, 1));
 	}

@@ -7,11 +7,16 @@ SET LOCAL search_path = pg_catalog, pg_temp;
 
 -- A view's columns cannot be renamed, nor a materialized view's query
 -- changed, in place: the views and twins below are dropped and created
--- again, and the privileges granted on them are kept.
+-- again, and the privileges granted on them are kept (granted again at
+-- the end).
 CREATE TEMPORARY TABLE update_acl AS
 SELECT c.relname, c.relacl FROM pg_class c
 WHERE c.oid IN ('sales_kpi.team_activity'::regclass, 'sales_kpi.team_activity_mv'::regclass,
-                'sales_kpi.customer_value_mv'::regclass);
+                'sales_kpi.customer_value_mv'::regclass,
+                'sales_kpi.kpi_summary_periods_mv'::regclass, 'sales_kpi.kpi_summary_mv'::regclass,
+                'sales_kpi.kpi_values_of_twins'::regclass, 'sales_kpi.kpi_alerts_of_twins'::regclass,
+                'sales_kpi.kpi_alerts_mv'::regclass, 'sales_kpi.customer_cohorts_mv'::regclass,
+                'sales_kpi.stage_probabilities_mv'::regclass, 'sales_kpi.lost_reasons_mv'::regclass);
 
 -------------------------------------------------------------------------------
 -- team_activity: each column says what it counts.  tasks_total and
@@ -160,23 +165,6 @@ COMMENT ON MATERIALIZED VIEW sales_kpi.customer_value_mv IS 'Snapshot of sales_k
 DELETE FROM sales_kpi.dashboard_refreshes
 WHERE view_name IN ('sales_kpi.team_activity_mv', 'sales_kpi.customer_value_mv');
 
--- the privileges granted on them before the update
-DO $$
-DECLARE
-    g record;
-BEGIN
-    FOR g IN SELECT t.relname, a.privilege_type, a.grantee, a.is_grantable
-             FROM update_acl t, aclexplode(t.relacl) a
-             WHERE a.grantee <> a.grantor
-    LOOP
-        EXECUTE format('GRANT %s ON sales_kpi.%I TO %s%s', g.privilege_type, g.relname,
-                       CASE g.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(g.grantee::regrole::text) END,
-                       CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
-    END LOOP;
-END
-$$;
-DROP TABLE update_acl;
-
 -------------------------------------------------------------------------------
 -- The change-capture triggers run as the extension's owner: a role granted
 -- writes on a model table needs no privilege on the change log.
@@ -201,11 +189,6 @@ CREATE INDEX deal_history_rep_id ON sales_kpi.deal_history (rep_id);
 -- and the alerts' twin that reads them, are created again with their
 -- privileges.
 -------------------------------------------------------------------------------
-CREATE TEMPORARY TABLE update_acl AS
-SELECT c.relname, c.relacl FROM pg_class c
-WHERE c.oid IN ('sales_kpi.kpi_summary_periods_mv'::regclass, 'sales_kpi.kpi_summary_mv'::regclass,
-                'sales_kpi.kpi_values_of_twins'::regclass, 'sales_kpi.kpi_alerts_of_twins'::regclass,
-                'sales_kpi.kpi_alerts_mv'::regclass);
 DROP MATERIALIZED VIEW sales_kpi.kpi_alerts_mv;
 DROP VIEW sales_kpi.kpi_alerts_of_twins;
 DROP VIEW sales_kpi.kpi_values_of_twins;
@@ -552,21 +535,6 @@ COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_summary_mv IS 'Snapshot of sales_kpi.
 COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_alerts_mv IS 'Snapshot of sales_kpi.kpi_alerts, computed from the other twins (no row-level security)';
 DELETE FROM sales_kpi.dashboard_refreshes
 WHERE view_name IN ('sales_kpi.kpi_summary_periods_mv', 'sales_kpi.kpi_summary_mv', 'sales_kpi.kpi_alerts_mv');
-DO $$
-DECLARE
-    g record;
-BEGIN
-    FOR g IN SELECT t.relname, a.privilege_type, a.grantee, a.is_grantable
-             FROM update_acl t, aclexplode(t.relacl) a
-             WHERE a.grantee <> a.grantor
-    LOOP
-        EXECUTE format('GRANT %s ON sales_kpi.%I TO %s%s', g.privilege_type, g.relname,
-                       CASE g.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(g.grantee::regrole::text) END,
-                       CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
-    END LOOP;
-END
-$$;
-DROP TABLE update_acl;
 
 -------------------------------------------------------------------------------
 -- deal_state reads the refresh's per-deal store where it is current and
@@ -2397,8 +2365,6 @@ $$;
 -- Its twin, which runs the view's query, is created again with its
 -- privileges.
 -------------------------------------------------------------------------------
-CREATE TEMPORARY TABLE update_acl AS
-SELECT c.relname, c.relacl FROM pg_class c WHERE c.oid = 'sales_kpi.customer_cohorts_mv'::regclass;
 DROP MATERIALIZED VIEW sales_kpi.customer_cohorts_mv;
 -- The cohorts, customers and retained are the company's, from
 -- sales_kpi.customers alone: the same for every role that may read
@@ -2518,21 +2484,6 @@ $$;
 CREATE UNIQUE INDEX customer_cohorts_mv_key ON sales_kpi.customer_cohorts_mv (cohort_month, months_since) NULLS NOT DISTINCT;
 COMMENT ON MATERIALIZED VIEW sales_kpi.customer_cohorts_mv IS 'Snapshot of sales_kpi.customer_cohorts (no row-level security)';
 DELETE FROM sales_kpi.dashboard_refreshes WHERE view_name = 'sales_kpi.customer_cohorts_mv';
-DO $$
-DECLARE
-    g record;
-BEGIN
-    FOR g IN SELECT t.relname, a.privilege_type, a.grantee, a.is_grantable
-             FROM update_acl t, aclexplode(t.relacl) a
-             WHERE a.grantee <> a.grantor
-    LOOP
-        EXECUTE format('GRANT %s ON sales_kpi.%I TO %s%s', g.privilege_type, g.relname,
-                       CASE g.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(g.grantee::regrole::text) END,
-                       CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
-    END LOOP;
-END
-$$;
-DROP TABLE update_acl;
 
 -------------------------------------------------------------------------------
 -- stage_probabilities tells the planner that the cohort's deal_id is unique,
@@ -2542,9 +2493,6 @@ DROP TABLE update_acl;
 -- (src/dashboards/lost_reasons.sql).  Their twins, which run the views'
 -- queries, are created again with their privileges.
 -------------------------------------------------------------------------------
-CREATE TEMPORARY TABLE update_acl AS
-SELECT c.relname, c.relacl FROM pg_class c
-WHERE c.oid IN ('sales_kpi.stage_probabilities_mv'::regclass, 'sales_kpi.lost_reasons_mv'::regclass);
 DROP MATERIALIZED VIEW sales_kpi.stage_probabilities_mv, sales_kpi.lost_reasons_mv;
 CREATE OR REPLACE VIEW sales_kpi.stage_probabilities WITH (security_invoker = true) AS
 WITH f AS (
@@ -2654,21 +2602,6 @@ COMMENT ON MATERIALIZED VIEW sales_kpi.stage_probabilities_mv IS 'Snapshot of sa
 COMMENT ON MATERIALIZED VIEW sales_kpi.lost_reasons_mv IS 'Snapshot of sales_kpi.lost_reasons (no row-level security)';
 DELETE FROM sales_kpi.dashboard_refreshes
 WHERE view_name IN ('sales_kpi.stage_probabilities_mv', 'sales_kpi.lost_reasons_mv');
-DO $$
-DECLARE
-    g record;
-BEGIN
-    FOR g IN SELECT t.relname, a.privilege_type, a.grantee, a.is_grantable
-             FROM update_acl t, aclexplode(t.relacl) a
-             WHERE a.grantee <> a.grantor
-    LOOP
-        EXECUTE format('GRANT %s ON sales_kpi.%I TO %s%s', g.privilege_type, g.relname,
-                       CASE g.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(g.grantee::regrole::text) END,
-                       CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
-    END LOOP;
-END
-$$;
-DROP TABLE update_acl;
 
 -------------------------------------------------------------------------------
 -- kpi_values runs the summary's, the pipeline's and the leaderboard's queries
@@ -2693,3 +2626,23 @@ BEGIN
                    '(' || sales_kpi.view_query('sales_kpi.leaderboard', ARRAY['sales_kpi.deal_state'], ARRAY['deal_state_shared']) || ')');
 END
 $$;
+
+-------------------------------------------------------------------------------
+-- The privileges granted before the update on the views and twins created
+-- again above.
+-------------------------------------------------------------------------------
+DO $$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN SELECT t.relname, a.privilege_type, a.grantee, a.is_grantable
+             FROM update_acl t, aclexplode(t.relacl) a
+             WHERE a.grantee <> a.grantor
+    LOOP
+        EXECUTE format('GRANT %s ON sales_kpi.%I TO %s%s', g.privilege_type, g.relname,
+                       CASE g.grantee WHEN 0 THEN 'PUBLIC' ELSE quote_ident(g.grantee::regrole::text) END,
+                       CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
+END
+$$;
+DROP TABLE update_acl;

@@ -28,9 +28,9 @@
 -- those tables changed (sales_kpi.kpi_summary_periods_mv, refresh.sql).
 -- The company-wide figures of the periods (customer retention, churn, MRR,
 -- customers acquired and referred) are the same for every role that may
--- read customers and subscriptions,
--- and the refresh keeps them in kpi_summary_periods_mv.  The view takes them
--- from there when they are what they would be now:
+-- read customers and subscriptions, and the refresh keeps them in
+-- kpi_summary_periods_mv.  The view takes them from there when they are
+-- what they would be now:
 --   kpi_summary_company_of_twin()  (SECURITY DEFINER, granted by
 --       grant_rep_access()) the twin's rows, when they are current for
 --       customers and subscriptions (twin_kept(), below);
