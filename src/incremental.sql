@@ -210,10 +210,14 @@ CREATE UNIQUE INDEX stage_visit_totals_store_key ON sales_kpi.stage_visit_totals
 COMMENT ON TABLE sales_kpi.stage_visit_totals_store IS
     'sales_kpi.stage_visit_totals as of the last refresh, kept by subtracting the changed deals'' old visits and adding their new ones (what the stage analysis twin reads; no row-level security)';
 
--- The settings the stores depend on, now.
+-- The settings the stores depend on, now, and the start of the statement
+-- (a refresh's).  STABLE: the views ask it, through
+-- deal_state_store_current(), inside statements that may run in parallel
+-- mode after writing (CREATE TABLE AS), where a VOLATILE SQL function would
+-- have to start a command of its own and cannot.
 CREATE FUNCTION sales_kpi.dashboard_settings_now()
 RETURNS sales_kpi.dashboard_refresh_state
-LANGUAGE sql VOLATILE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT true, sales_kpi.as_of(), current_setting('TimeZone'),
@@ -224,7 +228,7 @@ AS $$
                || '|' || coalesce(sales_kpi.corporate_currency(), '') || '|' || sales_kpi.probability_source()
                || '|' || sales_kpi.probability_window()),
            (SELECT min(d.created_at) FROM sales_kpi.deals d),
-           clock_timestamp()
+           statement_timestamp()
 $$;
 COMMENT ON FUNCTION sales_kpi.dashboard_settings_now() IS
     'The as-of day, time zone, fiscal year start, stage catalog, exchange rates and currency and probability settings (md5), and first deal the dashboards would be computed under now';

@@ -575,6 +575,29 @@ COMMENT ON FUNCTION sales_kpi.dashboard_deals_changed() IS
     'Statement trigger on sales_kpi.deals and sales_kpi.deal_history: records the deals written, for the next incremental refresh';
 REVOKE ALL ON FUNCTION sales_kpi.dashboard_deals_changed() FROM PUBLIC;
 
+-- The settings the stores depend on, now, and the start of the statement
+-- (a refresh's).  STABLE: the views ask it, through
+-- deal_state_store_current(), inside statements that may run in parallel
+-- mode after writing (CREATE TABLE AS), where a VOLATILE SQL function would
+-- have to start a command of its own and cannot.
+CREATE OR REPLACE FUNCTION sales_kpi.dashboard_settings_now()
+RETURNS sales_kpi.dashboard_refresh_state
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT true, sales_kpi.as_of(), current_setting('TimeZone'),
+           current_setting('sales_kpi.fiscal_year_start_month')::integer,
+           -- the catalog, the rates and the settings the amounts and probabilities follow
+           md5((SELECT coalesce(string_agg(s::text, ',' ORDER BY s::text), '') FROM sales_kpi.stages s)
+               || '|' || (SELECT coalesce(string_agg(x::text, ',' ORDER BY x::text), '') FROM sales_kpi.exchange_rates x)
+               || '|' || coalesce(sales_kpi.corporate_currency(), '') || '|' || sales_kpi.probability_source()
+               || '|' || sales_kpi.probability_window()),
+           (SELECT min(d.created_at) FROM sales_kpi.deals d),
+           statement_timestamp()
+$$;
+COMMENT ON FUNCTION sales_kpi.dashboard_settings_now() IS
+    'The as-of day, time zone, fiscal year start, stage catalog, exchange rates and currency and probability settings (md5), and first deal the dashboards would be computed under now';
+
 CREATE FUNCTION sales_kpi.deal_state_store_current()
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
