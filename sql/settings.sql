@@ -104,3 +104,23 @@ SELECT sales_kpi.as_of()::text AS as_of;
 SET datestyle = 'ISO, MDY';
 SET sales_kpi.as_of = '2026-03-04';
 SELECT sales_kpi.as_of()::text AS valid_placeholder;
+
+-- A library first loaded inside a parallel operation cannot apply the
+-- settings made before (PostgreSQL keeps the defaults, with a WARNING):
+-- here a PARALLEL RESTRICTED function body calls into it while the leader
+-- of a forced parallel plan runs.  The functions reading a setting then
+-- refuse to run (55000) rather than use the default, until it is set again.
+\c
+SET datestyle = 'ISO, MDY';
+SET sales_kpi.as_of = '2026-03-04';
+CREATE FUNCTION pg_temp.as_of_inside() RETURNS date
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED AS $$ BEGIN RETURN sales_kpi.as_of(); END $$;
+SET force_parallel_mode = on;
+\set SHOW_CONTEXT never
+SELECT pg_temp.as_of_inside();
+\echo :LAST_ERROR_SQLSTATE
+\set SHOW_CONTEXT errors
+RESET force_parallel_mode;
+SELECT sales_kpi.as_of();
+SET sales_kpi.as_of = '2026-03-04';
+SELECT sales_kpi.as_of()::text AS set_again;

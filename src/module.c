@@ -34,7 +34,11 @@
  *	  placeholder that PostgreSQL validates only at load, discarding it with
  *	  a mere WARNING if it is invalid.  The functions would then silently use
  *	  the default, so a rejected placeholder is remembered and the functions
- *	  that read the setting refuse to run until it is set again.
+ *	  that read the setting refuse to run until it is set again.  So is
+ *	  every placeholder, valid or not, when the library is loaded inside a
+ *	  parallel operation, where PostgreSQL cannot apply one (a session whose
+ *	  first call into the library comes from a function body run during a
+ *	  parallel query); session_preload_libraries avoids that.
  *
  *	  _PG_init also registers the stage catalog's invalidation callback.
  *
@@ -43,6 +47,7 @@
 #include "postgres.h"
 
 #include "sales_kpi.h"
+#include "access/xact.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
@@ -83,6 +88,15 @@ static char *rejected_sync_lookback = NULL;
 static char *rejected_corporate_currency = NULL;
 static char *rejected_probability_source = NULL;
 static char *rejected_probability_window = NULL;
+
+/*
+ * Whether the library was loaded inside a parallel operation: in a parallel
+ * worker, or in a session whose first call into it came from a function
+ * body run during a parallel query.  PostgreSQL cannot apply a placeholder
+ * then (it keeps the default, with a WARNING), so every setting made before
+ * the load is rejected, valid or not.
+ */
+static bool loaded_in_parallel = false;
 
 /* An ISO 4217 code: three capital letters. */
 static bool
@@ -221,6 +235,9 @@ define_settings(void)
 	int			month;
 	int			seconds;
 	DateADT		day;
+	bool		parallel = IsInParallelMode();
+
+	loaded_in_parallel = parallel;
 
 	DefineCustomIntVariable("sales_kpi.fiscal_year_start_month",
 							"Calendar month (1-12) on which the fiscal year starts.",
@@ -230,7 +247,7 @@ define_settings(void)
 							PGC_USERSET, 0,
 							NULL, assign_start_month, NULL);
 	if (start_month != NULL &&
-		!(parse_int(start_month, &month, 0, NULL) && month >= 1 && month <= 12))
+		(parallel || !(parse_int(start_month, &month, 0, NULL) && month >= 1 && month <= 12)))
 		rejected_start_month = start_month;
 
 	DefineCustomStringVariable("sales_kpi.as_of",
@@ -240,7 +257,7 @@ define_settings(void)
 							   "",
 							   PGC_USERSET, 0,
 							   check_as_of, assign_as_of, NULL);
-	if (as_of != NULL && as_of[0] != '\0' && !parse_iso_day(as_of, &day))
+	if (as_of != NULL && (parallel || (as_of[0] != '\0' && !parse_iso_day(as_of, &day))))
 		rejected_as_of = as_of;
 
 	DefineCustomIntVariable("sales_kpi.sync_lookback",
@@ -251,7 +268,7 @@ define_settings(void)
 							PGC_USERSET, GUC_UNIT_S,
 							NULL, assign_sync_lookback, NULL);
 	if (lookback != NULL &&
-		!(parse_int(lookback, &seconds, GUC_UNIT_S, NULL) && seconds >= 0 && seconds <= 7 * 86400))
+		(parallel || !(parse_int(lookback, &seconds, GUC_UNIT_S, NULL) && seconds >= 0 && seconds <= 7 * 86400)))
 		rejected_sync_lookback = lookback;
 
 	DefineCustomStringVariable("sales_kpi.corporate_currency",
@@ -261,7 +278,7 @@ define_settings(void)
 							   "",
 							   PGC_USERSET, 0,
 							   check_corporate_currency, assign_corporate_currency, NULL);
-	if (currency != NULL && currency[0] != '\0' && !is_currency_code(currency))
+	if (currency != NULL && (parallel || (currency[0] != '\0' && !is_currency_code(currency))))
 		rejected_corporate_currency = currency;
 
 	DefineCustomEnumVariable("sales_kpi.probability_source",
@@ -271,8 +288,9 @@ define_settings(void)
 							 0, probability_sources,
 							 PGC_USERSET, 0,
 							 NULL, assign_probability_source, NULL);
-	if (source != NULL && pg_strcasecmp(source, "catalog") != 0 &&
-		pg_strcasecmp(source, "learnt") != 0 && pg_strcasecmp(source, "learned") != 0)
+	if (source != NULL &&
+		(parallel || (pg_strcasecmp(source, "catalog") != 0 &&
+					  pg_strcasecmp(source, "learnt") != 0 && pg_strcasecmp(source, "learned") != 0)))
 		rejected_probability_source = source;
 
 	DefineCustomIntVariable("sales_kpi.probability_window",
@@ -283,7 +301,7 @@ define_settings(void)
 							PGC_USERSET, 0,
 							NULL, assign_probability_window, NULL);
 	if (window != NULL &&
-		!(parse_int(window, &days, 0, NULL) && days >= 1 && days <= 36500))
+		(parallel || !(parse_int(window, &days, 0, NULL) && days >= 1 && days <= 36500)))
 		rejected_probability_window = window;
 
 #if PG_VERSION_NUM >= 150000
@@ -291,6 +309,22 @@ define_settings(void)
 #else
 	EmitWarningsOnPlaceholders("sales_kpi");
 #endif
+}
+
+/*
+ * A setting rejected because the library was loaded inside a parallel
+ * operation: an error saying so (the readers' own errors are about values
+ * that are invalid).
+ */
+static void
+refuse_unapplied(const char *name, const char *value)
+{
+	if (loaded_in_parallel)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("parameter \"%s\" was set to \"%s\" before sales_kpi was loaded, and PostgreSQL did not apply it", name, value),
+				 errdetail("This session first loaded sales_kpi during a parallel operation, when settings cannot change."),
+				 errhint("Add sales_kpi to session_preload_libraries so that sessions load it when they start; in this session, SET %s again.", name)));
 }
 
 /* Module load: the settings and the stage catalog's invalidation. */
@@ -306,12 +340,15 @@ int
 setting_fiscal_start_month(void)
 {
 	if (unlikely(rejected_start_month != NULL))
+	{
+		refuse_unapplied("sales_kpi.fiscal_year_start_month", rejected_start_month);
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid value for parameter \"sales_kpi.fiscal_year_start_month\": \"%s\"",
 						rejected_start_month),
 				 errdetail("The value was set before sales_kpi was loaded and is not a month from 1 to 12."),
 				 errhint("SET sales_kpi.fiscal_year_start_month to a month from 1 to 12.")));
+	}
 	return fiscal_year_start_month;
 }
 
@@ -323,11 +360,14 @@ bool
 setting_as_of_day(DateADT *day)
 {
 	if (unlikely(rejected_as_of != NULL))
+	{
+		refuse_unapplied("sales_kpi.as_of", rejected_as_of);
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_DATETIME_FORMAT),
 				 errmsg("invalid value for parameter \"sales_kpi.as_of\": \"%s\"", rejected_as_of),
 				 errdetail("The value was set before sales_kpi was loaded and is not a day written YYYY-MM-DD."),
 				 errhint("SET sales_kpi.as_of to a day such as '2026-03-31', or to '' for today.")));
+	}
 	if (as_of_day.today)
 		return false;
 	*day = as_of_day.day;
@@ -342,12 +382,15 @@ sync_lookback(PG_FUNCTION_ARGS)
 	Interval   *result;
 
 	if (unlikely(rejected_sync_lookback != NULL))
+	{
+		refuse_unapplied("sales_kpi.sync_lookback", rejected_sync_lookback);
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid value for parameter \"sales_kpi.sync_lookback\": \"%s\"",
 						rejected_sync_lookback),
 				 errdetail("The value was set before sales_kpi was loaded and is not a duration from 0 to 7 days."),
 				 errhint("SET sales_kpi.sync_lookback to a duration such as '10min'.")));
+	}
 	result = palloc0(sizeof(Interval));
 	result->time = (int64) sync_lookback_seconds * USECS_PER_SEC;
 	PG_RETURN_INTERVAL_P(result);
@@ -359,12 +402,15 @@ Datum
 corporate_currency_setting(PG_FUNCTION_ARGS)
 {
 	if (unlikely(rejected_corporate_currency != NULL))
+	{
+		refuse_unapplied("sales_kpi.corporate_currency", rejected_corporate_currency);
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid value for parameter \"sales_kpi.corporate_currency\": \"%s\"",
 						rejected_corporate_currency),
 				 errdetail("The value was set before sales_kpi was loaded and is not an ISO 4217 code."),
 				 errhint("SET sales_kpi.corporate_currency to a code such as 'USD', or to ''.")));
+	}
 	if (corporate_currency == NULL || corporate_currency[0] == '\0')
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(corporate_currency));
@@ -376,12 +422,15 @@ Datum
 probability_source_setting(PG_FUNCTION_ARGS)
 {
 	if (unlikely(rejected_probability_source != NULL))
+	{
+		refuse_unapplied("sales_kpi.probability_source", rejected_probability_source);
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid value for parameter \"sales_kpi.probability_source\": \"%s\"",
 						rejected_probability_source),
 				 errdetail("The value was set before sales_kpi was loaded and is neither catalog nor learnt."),
 				 errhint("SET sales_kpi.probability_source to 'catalog' or 'learnt'.")));
+	}
 	PG_RETURN_TEXT_P(cstring_to_text(probability_source == 1 ? "learnt" : "catalog"));
 }
 
@@ -391,11 +440,14 @@ Datum
 probability_window_setting(PG_FUNCTION_ARGS)
 {
 	if (unlikely(rejected_probability_window != NULL))
+	{
+		refuse_unapplied("sales_kpi.probability_window", rejected_probability_window);
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid value for parameter \"sales_kpi.probability_window\": \"%s\"",
 						rejected_probability_window),
 				 errdetail("The value was set before sales_kpi was loaded and is not a number of days from 1 to 36500."),
 				 errhint("SET sales_kpi.probability_window to a number of days such as 365.")));
+	}
 	PG_RETURN_INT32(probability_window_days);
 }
