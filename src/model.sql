@@ -126,13 +126,16 @@ CREATE TABLE sales_kpi.activities (
     completed_at  timestamptz,
     CONSTRAINT activities_completed_not_before_created CHECK (completed_at >= created_at)
 );
-CREATE INDEX activities_rep_id ON sales_kpi.activities (rep_id);
+-- (a rep's activities, and of those the quarter's: the team activity and
+-- leaderboard dashboards of a rep or a manager under row-level security)
+CREATE INDEX activities_rep_id_created_at ON sales_kpi.activities (rep_id, created_at);
 CREATE INDEX activities_deal_id ON sales_kpi.activities (deal_id);
 -- for the team activity dashboard: the quarter's activities, and tasks not
--- completed (never, or after the as-of day)
+-- completed (never, or after the as-of day); the tasks never completed by
+-- rep, with what the overdue count asks of them (read from the index alone)
 CREATE INDEX activities_created_at ON sales_kpi.activities (created_at);
 CREATE INDEX activities_completed_at ON sales_kpi.activities (completed_at) WHERE kind = 'task';
-CREATE INDEX activities_open_tasks ON sales_kpi.activities (due_at) WHERE kind = 'task' AND completed_at IS NULL;
+CREATE INDEX activities_open_tasks ON sales_kpi.activities (rep_id, due_at, created_at) WHERE kind = 'task' AND completed_at IS NULL;
 COMMENT ON TABLE sales_kpi.activities IS 'Calls, emails, meetings and tasks; a task is overdue when due and not completed';
 
 CREATE TABLE sales_kpi.quotas (

@@ -14,6 +14,7 @@ SELECT c.relname, c.relacl FROM pg_class c
 WHERE c.oid IN ('sales_kpi.team_activity'::regclass, 'sales_kpi.team_activity_mv'::regclass,
                 'sales_kpi.customer_value_mv'::regclass,
                 'sales_kpi.kpi_summary_periods_mv'::regclass, 'sales_kpi.kpi_summary_mv'::regclass,
+                'sales_kpi.leaderboard_mv'::regclass,
                 'sales_kpi.kpi_values_of_twins'::regclass, 'sales_kpi.kpi_alerts_of_twins'::regclass,
                 'sales_kpi.kpi_alerts_mv'::regclass, 'sales_kpi.customer_cohorts_mv'::regclass,
                 'sales_kpi.stage_probabilities_mv'::regclass, 'sales_kpi.lost_reasons_mv'::regclass);
@@ -28,6 +29,12 @@ WHERE c.oid IN ('sales_kpi.team_activity'::regclass, 'sales_kpi.team_activity_mv
 DROP MATERIALIZED VIEW sales_kpi.team_activity_mv;
 DROP VIEW sales_kpi.team_activity;
 
+-- The quarter's activities are found through the index on created_at (by
+-- rep, for a role that sees some reps; the quarter's start compared as a
+-- timestamptz, which an index can, unlike a date), and the overdue tasks
+-- through the index of tasks never completed (by rep, read from the index
+-- alone) plus the one on completed_at (tasks completed after the as-of
+-- day): neither part reads the whole history of activities.
 CREATE VIEW sales_kpi.team_activity WITH (security_invoker = true) AS
 WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
 quarter AS (
@@ -40,7 +47,7 @@ quarter AS (
            count(*) FILTER (WHERE a.kind = 'meeting') AS meetings,
            count(*) AS activities_total
     FROM sales_kpi.activities a
-    WHERE a.created_at >= (SELECT quarter_start FROM f) AND a.created_at < (SELECT as_of_end FROM f)
+    WHERE a.created_at >= (SELECT quarter_start::timestamptz FROM f) AND a.created_at < (SELECT as_of_end FROM f)
     GROUP BY a.rep_id
 ),
 overdue AS (
@@ -183,17 +190,30 @@ REVOKE ALL ON FUNCTION sales_kpi.dashboard_activities_updated() FROM PUBLIC;
 CREATE INDEX deal_history_rep_id ON sales_kpi.deal_history (rep_id);
 
 -------------------------------------------------------------------------------
+-- Activities by rep: the quarter's by (rep_id, created_at), which replaces
+-- the index on rep_id alone, and the tasks never completed by rep with what
+-- the overdue count reads (src/model.sql); built here over every activity.
+-------------------------------------------------------------------------------
+DROP INDEX sales_kpi.activities_rep_id;
+CREATE INDEX activities_rep_id_created_at ON sales_kpi.activities (rep_id, created_at);
+DROP INDEX sales_kpi.activities_open_tasks;
+CREATE INDEX activities_open_tasks ON sales_kpi.activities (rep_id, due_at, created_at) WHERE kind = 'task' AND completed_at IS NULL;
+
+-------------------------------------------------------------------------------
 -- kpi_summary: customer retention, churn and MRR from running totals instead
 -- of one aggregate per period over every customer and subscription (same
 -- numbers; src/dashboards/kpi_summary.sql).  The twins that run its query,
 -- and the alerts' twin that reads them, are created again with their
--- privileges.
+-- privileges.  So is the leaderboard's twin, which the alerts' twin reads
+-- too: the leaderboard finds the quarter's activities through the index by
+-- rep and creation (src/dashboards/leaderboard.sql).
 -------------------------------------------------------------------------------
 DROP MATERIALIZED VIEW sales_kpi.kpi_alerts_mv;
 DROP VIEW sales_kpi.kpi_alerts_of_twins;
 DROP VIEW sales_kpi.kpi_values_of_twins;
 DROP MATERIALIZED VIEW sales_kpi.kpi_summary_mv;
 DROP MATERIALIZED VIEW sales_kpi.kpi_summary_periods_mv;
+DROP MATERIALIZED VIEW sales_kpi.leaderboard_mv;
 -- Whether a twin's rows are what its live view would compute now, for the
 -- columns that depend only on the tables `sources` (changes recorded in
 -- dashboard_changes under those names): its last refresh succeeded for this
@@ -502,6 +522,99 @@ LEFT JOIN medians md USING (grain, period_start)
 LEFT JOIN created cr USING (grain, period_start)
 LEFT JOIN hired h USING (grain, period_start);
 
+-- Dashboard: Leaderboard.  Reps and teams for the fiscal quarter to date:
+-- quota attainment (quota prorated by days), won revenue, deals won,
+-- average sales cycle of those deals, pipeline generated (amount of deals
+-- created this quarter), open pipeline, activities; ranked by attainment,
+-- then won revenue, within reps and within teams.  Team KPIs are computed
+-- over the team's deals, not averaged over its reps.
+
+CREATE OR REPLACE VIEW sales_kpi.leaderboard WITH (security_invoker = true) AS
+WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
+reps AS (
+    SELECT r.rep_id, r.name, coalesce(r.team, '(none)') AS team
+    FROM sales_kpi.reps r CROSS JOIN f
+    WHERE (r.hired_on IS NULL OR r.hired_on <= f.as_of) AND (r.left_on IS NULL OR r.left_on > f.quarter_start)
+),
+-- each rep's deals summarised once (a plain GROUP BY), then reps and teams
+-- rolled up from them: team KPIs over the team's deals
+per_rep AS (
+    SELECT ds.rep_id,
+           sum(ds.amount) FILTER (WHERE ds.outcome = 'won' AND ds.closed_at >= f.quarter_start) AS won_revenue,
+           count(*) FILTER (WHERE ds.outcome = 'won' AND ds.closed_at >= f.quarter_start) AS deals_won,
+           @extschema@.sales_cycle_length_summary(ds.created_at, ds.closed_at)
+               FILTER (WHERE ds.outcome = 'won' AND ds.closed_at >= f.quarter_start) AS sales_cycle,
+           sum(ds.amount) FILTER (WHERE ds.created_at >= f.quarter_start) AS pipeline_generated,
+           sum(ds.amount) FILTER (WHERE ds.outcome = 'open') AS open_pipeline
+    FROM sales_kpi.deal_state ds
+    CROSS JOIN f
+    -- the deals any of these counts: open, or won or created this quarter
+    WHERE ds.outcome = 'open' OR ds.closed_at >= f.quarter_start OR ds.created_at >= f.quarter_start
+    GROUP BY ds.rep_id
+),
+deal_kpis AS (
+    SELECT GROUPING(r.rep_id) = 1 AS is_team, r.rep_id, r.team,
+           coalesce(sum(p.won_revenue), 0) AS won_revenue,
+           coalesce(sum(p.deals_won), 0)::bigint AS deals_won,
+           @extschema@.sales_cycle_length(@extschema@.rollup(p.sales_cycle)) AS avg_sales_cycle,
+           coalesce(sum(p.pipeline_generated), 0) AS pipeline_generated,
+           coalesce(sum(p.open_pipeline), 0) AS open_pipeline
+    FROM reps r
+    LEFT JOIN per_rep p ON p.rep_id = r.rep_id
+    GROUP BY GROUPING SETS ((r.team, r.rep_id), (r.team))
+),
+rep_quota AS (
+    SELECT q.rep_id, sum(sales_kpi.prorate(q.amount, q.period, daterange(f.quarter_start, f.as_of + 1))) AS quota
+    FROM sales_kpi.quotas q CROSS JOIN f
+    WHERE q.period && daterange(f.quarter_start, f.as_of + 1)
+    GROUP BY q.rep_id
+),
+-- (the quarter's start as a timestamptz, which an index on created_at can
+-- compare: a date's comparison with a timestamptz depends on the time zone)
+rep_activity AS (
+    SELECT a.rep_id, count(*) AS activities
+    FROM sales_kpi.activities a CROSS JOIN f
+    WHERE a.created_at >= f.quarter_start::timestamptz AND a.created_at < f.as_of_end
+    GROUP BY a.rep_id
+),
+per_entity AS (
+    SELECT k.*,
+           CASE WHEN k.is_team THEN (SELECT sum(q.quota) FROM rep_quota q JOIN reps r USING (rep_id) WHERE r.team = k.team)
+                ELSE (SELECT q.quota FROM rep_quota q WHERE q.rep_id = k.rep_id) END AS quota,
+           coalesce(CASE WHEN k.is_team THEN (SELECT sum(a.activities) FROM rep_activity a JOIN reps r USING (rep_id) WHERE r.team = k.team)
+                         ELSE (SELECT a.activities FROM rep_activity a WHERE a.rep_id = k.rep_id) END, 0)::bigint AS activities
+    FROM deal_kpis k
+)
+SELECT CASE WHEN e.is_team THEN 'team' ELSE 'rep' END AS level,
+       CASE WHEN e.is_team THEN e.team ELSE e.rep_id END AS entity_id,
+       CASE WHEN e.is_team THEN e.team ELSE r.name END AS name,
+       e.team,
+       rank() OVER (PARTITION BY e.is_team
+                    ORDER BY @extschema@.quota_attainment(e.won_revenue, e.quota) DESC NULLS LAST,
+                             e.won_revenue DESC) AS rank,
+       @extschema@.quota_attainment(e.won_revenue, e.quota) AS quota_attainment,
+       e.won_revenue,
+       round(e.quota, 2) AS quota,
+       e.deals_won,
+       e.avg_sales_cycle,
+       round((extract(epoch FROM e.avg_sales_cycle) / 86400)::numeric, 2) AS avg_sales_cycle_days,
+       e.pipeline_generated,
+       e.open_pipeline,
+       e.activities,
+       f.quarter_start AS period_start,
+       f.as_of
+FROM per_entity e
+CROSS JOIN f
+LEFT JOIN reps r ON r.rep_id = e.rep_id;
+DO $$
+BEGIN
+    EXECUTE 'CREATE MATERIALIZED VIEW sales_kpi.leaderboard_mv AS '
+            || sales_kpi.twin_query('sales_kpi.leaderboard'::regclass);
+END
+$$;
+CREATE UNIQUE INDEX leaderboard_mv_key ON sales_kpi.leaderboard_mv (level, entity_id) NULLS NOT DISTINCT;
+COMMENT ON MATERIALIZED VIEW sales_kpi.leaderboard_mv IS 'Snapshot of sales_kpi.leaderboard (no row-level security)';
+
 DO $$
 BEGIN
     EXECUTE 'CREATE MATERIALIZED VIEW sales_kpi.kpi_summary_periods_mv AS '
@@ -534,7 +647,8 @@ COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_summary_periods_mv IS 'Snapshot of sa
 COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_summary_mv IS 'Snapshot of sales_kpi.kpi_summary (no row-level security)';
 COMMENT ON MATERIALIZED VIEW sales_kpi.kpi_alerts_mv IS 'Snapshot of sales_kpi.kpi_alerts, computed from the other twins (no row-level security)';
 DELETE FROM sales_kpi.dashboard_refreshes
-WHERE view_name IN ('sales_kpi.kpi_summary_periods_mv', 'sales_kpi.kpi_summary_mv', 'sales_kpi.kpi_alerts_mv');
+WHERE view_name IN ('sales_kpi.kpi_summary_periods_mv', 'sales_kpi.kpi_summary_mv', 'sales_kpi.kpi_alerts_mv',
+                    'sales_kpi.leaderboard_mv');
 
 -------------------------------------------------------------------------------
 -- deal_state reads the refresh's per-deal store where it is current and

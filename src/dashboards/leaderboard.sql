@@ -45,10 +45,12 @@ rep_quota AS (
     WHERE q.period && daterange(f.quarter_start, f.as_of + 1)
     GROUP BY q.rep_id
 ),
+-- (the quarter's start as a timestamptz, which an index on created_at can
+-- compare: a date's comparison with a timestamptz depends on the time zone)
 rep_activity AS (
     SELECT a.rep_id, count(*) AS activities
     FROM sales_kpi.activities a CROSS JOIN f
-    WHERE a.created_at >= f.quarter_start AND a.created_at < f.as_of_end
+    WHERE a.created_at >= f.quarter_start::timestamptz AND a.created_at < f.as_of_end
     GROUP BY a.rep_id
 ),
 per_entity AS (

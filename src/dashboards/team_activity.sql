@@ -5,10 +5,12 @@
 -- counts: a rep may well have more overdue tasks of any age than tasks this
 -- quarter.
 
--- The quarter's activities are found through the index on created_at, and
--- the overdue tasks through the index of tasks never completed plus the one
--- on completed_at (tasks completed after the as-of day): neither part reads
--- the whole history of activities.
+-- The quarter's activities are found through the index on created_at (by
+-- rep, for a role that sees some reps; the quarter's start compared as a
+-- timestamptz, which an index can, unlike a date), and the overdue tasks
+-- through the index of tasks never completed (by rep, read from the index
+-- alone) plus the one on completed_at (tasks completed after the as-of
+-- day): neither part reads the whole history of activities.
 CREATE VIEW sales_kpi.team_activity WITH (security_invoker = true) AS
 WITH f AS (SELECT * FROM sales_kpi.fiscal_now),
 quarter AS (
@@ -21,7 +23,7 @@ quarter AS (
            count(*) FILTER (WHERE a.kind = 'meeting') AS meetings,
            count(*) AS activities_total
     FROM sales_kpi.activities a
-    WHERE a.created_at >= (SELECT quarter_start FROM f) AND a.created_at < (SELECT as_of_end FROM f)
+    WHERE a.created_at >= (SELECT quarter_start::timestamptz FROM f) AND a.created_at < (SELECT as_of_end FROM f)
     GROUP BY a.rep_id
 ),
 overdue AS (
