@@ -2758,15 +2758,17 @@ COMMENT ON FUNCTION sales_kpi.view_query(regclass, text[], text[]) IS
 -- from the period before: the summary reads only the deals closed or
 -- created since the start of the previous fiscal year (a deal counts in the
 -- periods its closing and creation days fall in, and every period kept
--- starts on or after that day).
+-- starts on or after that day).  Compared as timestamps from the day
+-- before, so that no time zone's midnight can leave a deal of that day out;
+-- the deals of the day before count only in periods the alerts leave out.
 DO $$
 BEGIN
     EXECUTE 'CREATE OR REPLACE VIEW sales_kpi.kpi_values WITH (security_invoker = true) AS '
             || 'WITH deal_state_shared AS MATERIALIZED (SELECT * FROM sales_kpi.deal_state), '
             || 'deal_state_recent AS ('
             || ' SELECT d.* FROM deal_state_shared d'
-            || ' WHERE greatest(@extschema@.fiscal_period_start(d.closed_at, ''year''), @extschema@.fiscal_period_start(d.created_at, ''year''))'
-            || '   >= (SELECT @extschema@.fiscal_period_start(f.year_start - 1, ''year'') FROM sales_kpi.fiscal_now f)) '
+            || ' WHERE greatest(d.closed_at, d.created_at)'
+            || '   >= (SELECT (@extschema@.fiscal_period_start(f.year_start - 1, ''year'') - 1)::timestamptz FROM sales_kpi.fiscal_now f)) '
             || sales_kpi.kpi_values_query(
                    '(' || sales_kpi.view_query('sales_kpi.kpi_summary', ARRAY['sales_kpi.deal_state'], ARRAY['deal_state_recent']) || ')',
                    '(' || sales_kpi.view_query('sales_kpi.pipeline', ARRAY['sales_kpi.deal_state'], ARRAY['deal_state_shared']) || ')',
