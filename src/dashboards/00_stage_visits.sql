@@ -164,20 +164,25 @@ BEGIN
         one_rep := ARRAY(SELECT unnest(deals) INTERSECT SELECT unnest(one_rep));
     END IF;
     -- (with deals NULL, "$3 IS NULL" is a constant true and the store is
-    -- read whole; else through its deal_id index)
+    -- read whole; else through its deal_id index.  With no deal to compute,
+    -- as right after a refresh, neither the anti-join nor the computation:
+    -- a manager of 10's 152,239 visits at 1M deals, 176 -> 155 ms.)
     RETURN QUERY EXECUTE
         'SELECT s.deal_id, s.entered_at, s.pipeline, s.stage, s.label, s.pipeline_order, s.stalled_after_days,
                 s.in_stage, s.next_stage, s.current, s.outcome, s.next_outcome, s.next_order, s.first_visit, s.as_of
          FROM sales_kpi.stage_visits_store s
-         WHERE ($3 IS NULL OR s.deal_id OPERATOR(pg_catalog.=) ANY ($3))
-           AND NOT EXISTS (SELECT FROM unnest($1) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
+         WHERE ($3 IS NULL OR s.deal_id OPERATOR(pg_catalog.=) ANY ($3))'
+        || CASE WHEN changed OPERATOR(pg_catalog.=) '{}' THEN '' ELSE '
+           AND NOT EXISTS (SELECT FROM unnest($1) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)' END
+        || '
          UNION ALL
          SELECT p.deal_id, p.entered_at, p.pipeline, p.stage, p.label, p.pipeline_order, p.stalled_after_days,
                 p.in_stage, p.next_stage, p.current, p.outcome, p.next_outcome, p.next_order, p.first_visit, p.as_of
          FROM sales_kpi.stage_visits_by_rep_store p
-         WHERE p.deal_id OPERATOR(pg_catalog.=) ANY ($2)
+         WHERE p.deal_id OPERATOR(pg_catalog.=) ANY ($2)'
+        || CASE WHEN changed OPERATOR(pg_catalog.=) '{}' THEN '' ELSE '
          UNION ALL
-         SELECT v.* FROM (' || computed || ') v'
+         SELECT v.* FROM (' || computed || ') v' END
     USING changed, one_rep, deals;
 END
 $$;
