@@ -348,8 +348,7 @@ BEGIN
         ANALYZE sales_kpi.stage_visit_reps_store;
         ANALYZE sales_kpi.stage_visits_by_rep_store;
         EXECUTE 'INSERT INTO sales_kpi.stage_visit_totals_store '
-                || sales_kpi.view_query('sales_kpi.stage_visit_totals', ARRAY['sales_kpi.stage_visits'],
-                                        ARRAY['sales_kpi.stage_visits_store']);
+                || sales_kpi.stage_visit_totals_query('sales_kpi.stage_visits_store');
         RETURN n;
     END IF;
     SELECT count(*) INTO n FROM pg_temp.dashboard_changed_deals;
@@ -362,7 +361,7 @@ BEGIN
         DROP TABLE pg_temp.dashboard_totals_delta;
     END IF;
     EXECUTE 'CREATE TEMP TABLE dashboard_totals_delta ON COMMIT DROP AS SELECT -1 AS sign, * FROM ('
-            || sales_kpi.view_query('sales_kpi.stage_visit_totals', ARRAY['sales_kpi.stage_visits'], ARRAY[visits])
+            || sales_kpi.stage_visit_totals_query(visits)
             || ') t'
     USING ids;
     DELETE FROM sales_kpi.deal_state_store s WHERE s.deal_id = ANY (ids);
@@ -393,7 +392,7 @@ BEGIN
     -- and as they are now: the totals move by the difference (sums and
     -- counts, exact; a stage's label and order are the catalog's)
     EXECUTE 'INSERT INTO pg_temp.dashboard_totals_delta SELECT 1, * FROM ('
-            || sales_kpi.view_query('sales_kpi.stage_visit_totals', ARRAY['sales_kpi.stage_visits'], ARRAY[visits])
+            || sales_kpi.stage_visit_totals_query(visits)
             || ') t'
     USING ids;
     INSERT INTO sales_kpi.stage_visit_totals_store AS s

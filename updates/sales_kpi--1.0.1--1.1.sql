@@ -783,8 +783,7 @@ BEGIN
         ANALYZE sales_kpi.stage_visit_reps_store;
         ANALYZE sales_kpi.stage_visits_by_rep_store;
         EXECUTE 'INSERT INTO sales_kpi.stage_visit_totals_store '
-                || sales_kpi.view_query('sales_kpi.stage_visit_totals', ARRAY['sales_kpi.stage_visits'],
-                                        ARRAY['sales_kpi.stage_visits_store']);
+                || sales_kpi.stage_visit_totals_query('sales_kpi.stage_visits_store');
         RETURN n;
     END IF;
     SELECT count(*) INTO n FROM pg_temp.dashboard_changed_deals;
@@ -797,7 +796,7 @@ BEGIN
         DROP TABLE pg_temp.dashboard_totals_delta;
     END IF;
     EXECUTE 'CREATE TEMP TABLE dashboard_totals_delta ON COMMIT DROP AS SELECT -1 AS sign, * FROM ('
-            || sales_kpi.view_query('sales_kpi.stage_visit_totals', ARRAY['sales_kpi.stage_visits'], ARRAY[visits])
+            || sales_kpi.stage_visit_totals_query(visits)
             || ') t'
     USING ids;
     DELETE FROM sales_kpi.deal_state_store s WHERE s.deal_id = ANY (ids);
@@ -828,7 +827,7 @@ BEGIN
     -- and as they are now: the totals move by the difference (sums and
     -- counts, exact; a stage's label and order are the catalog's)
     EXECUTE 'INSERT INTO pg_temp.dashboard_totals_delta SELECT 1, * FROM ('
-            || sales_kpi.view_query('sales_kpi.stage_visit_totals', ARRAY['sales_kpi.stage_visits'], ARRAY[visits])
+            || sales_kpi.stage_visit_totals_query(visits)
             || ') t'
     USING ids;
     INSERT INTO sales_kpi.stage_visit_totals_store AS s
@@ -1156,22 +1155,18 @@ AS 'MODULE_PATHNAME', 'stage_visits_rows_support' LANGUAGE C STRICT PARALLEL SAF
 COMMENT ON FUNCTION sales_kpi.stage_visits_rows_support(internal) IS
     'Planner support for sales_kpi.stage_visits_of(): estimates its rows as the visits the statistics know of, or of the deals it is given';
 
--- (enable_nestloop off: the planner, estimating a few rows for the deals
--- computed, joins each visit to its deal's end one pair at a time -- 8
--- million comparisons, 1 s, for a manager's 2,000 deals of several reps)
-CREATE FUNCTION sales_kpi.stage_visits_of(deals text[])
-RETURNS SETOF sales_kpi.stage_visits_computed
+-- The query stage_visits_of() runs and its parameters ($1 changed, $2
+-- one_rep, $3 the deals asked for): what stage_visit_totals_rows()
+-- aggregates in the same statement (stage_analysis.sql).
+CREATE FUNCTION sales_kpi.stage_visits_plan(deals text[], OUT query_text text, OUT changed text[], OUT one_rep text[])
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
-SET enable_nestloop = off
-SUPPORT sales_kpi.stage_visits_rows_support
 AS $$
 DECLARE
-    changed text[];
-    one_rep text[] := '{}';
     use_store boolean := false;
     computed text;
 BEGIN
+    one_rep := '{}';
     IF sales_kpi.stores_readable(ARRAY['sales_kpi.stage_visits_store', 'sales_kpi.stage_visit_reps_store',
                                        'sales_kpi.stage_visits_by_rep_store']::regclass[]) THEN
         -- (a statement of its own: calling a function takes the privilege
@@ -1179,7 +1174,7 @@ BEGIN
         use_store := sales_kpi.deal_state_store_current();
     END IF;
     IF NOT use_store AND deals IS NULL THEN
-        RETURN QUERY SELECT * FROM sales_kpi.stage_visits_computed;
+        query_text := 'SELECT * FROM sales_kpi.stage_visits_computed';
         RETURN;
     END IF;
     -- the view's own query over the versions of the deals $1 (a filter on
@@ -1190,7 +1185,8 @@ BEGIN
                                            '(SELECT * FROM sales_kpi.deal_stage_history WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))']);
     IF NOT use_store THEN
         -- (a query naming no store, which the role may not read)
-        RETURN QUERY EXECUTE computed USING deals;
+        query_text := computed;
+        changed := deals;
         RETURN;
     END IF;
     -- the deals written since the refresh
@@ -1219,7 +1215,7 @@ BEGIN
     -- read whole; else through its deal_id index.  With no deal to compute,
     -- as right after a refresh, neither the anti-join nor the computation:
     -- a manager of 10's 152,239 visits at 1M deals, 176 -> 155 ms.)
-    RETURN QUERY EXECUTE
+    query_text :=
         'SELECT s.deal_id, s.entered_at, s.pipeline, s.stage, s.label, s.pipeline_order, s.stalled_after_days,
                 s.in_stage, s.next_stage, s.current, s.outcome, s.next_outcome, s.next_order, s.first_visit, s.as_of
          FROM sales_kpi.stage_visits_store s
@@ -1234,8 +1230,27 @@ BEGIN
          WHERE p.deal_id OPERATOR(pg_catalog.=) ANY ($2)'
         || CASE WHEN changed OPERATOR(pg_catalog.=) '{}' THEN '' ELSE '
          UNION ALL
-         SELECT v.* FROM (' || computed || ') v' END
-    USING changed, one_rep, deals;
+         SELECT v.* FROM (' || computed || ') v' END;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.stage_visits_plan(text[]) IS
+    'The query sales_kpi.stage_visits_of() runs for the caller and its parameters: the deals to compute ($1), those of several reps read as one rep''s ($2), the deals asked for ($3)';
+
+-- (enable_nestloop off: the planner, estimating a few rows for the deals
+-- computed, joins each visit to its deal's end one pair at a time -- 8
+-- million comparisons, 1 s, for a manager's 2,000 deals of several reps)
+CREATE FUNCTION sales_kpi.stage_visits_of(deals text[])
+RETURNS SETOF sales_kpi.stage_visits_computed
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+SET enable_nestloop = off
+SUPPORT sales_kpi.stage_visits_rows_support
+AS $$
+DECLARE
+    p record;
+BEGIN
+    SELECT * INTO p FROM sales_kpi.stage_visits_plan(deals);
+    RETURN QUERY EXECUTE p.query_text USING p.changed, p.one_rep, deals;
 END
 $$;
 COMMENT ON FUNCTION sales_kpi.stage_visits_of(text[]) IS
@@ -1259,6 +1274,66 @@ BEGIN
              FROM pg_attribute a WHERE a.attrelid = 'sales_kpi.stage_visits'::regclass AND a.attnum > 0);
 END
 $$;
+
+-- stage_visit_totals: the visits aggregated as they are read (src/dashboards/stage_analysis.sql).
+-- The query over a relation of visits (alias v): the view runs it over the
+-- visits the caller sees, the refresh over the stored visits of all or some
+-- deals (incremental.sql).
+CREATE FUNCTION sales_kpi.stage_visit_totals_query(visits text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $f$
+SELECT format($q$
+SELECT v.pipeline,
+       v.stage,
+       min(v.label) AS label,
+       min(v.pipeline_order) AS pipeline_order,
+       count(*) AS entered,
+       count(*) FILTER (WHERE v.first_visit) AS deals_entered,
+       count(*) FILTER (WHERE v.current) AS in_stage_now,
+       count(*) FILTER (WHERE v.next_stage IS NOT NULL) AS moved_on,
+       count(*) FILTER (WHERE v.next_outcome = 'lost') AS lost_from_stage,
+       sum(v.in_stage) FILTER (WHERE v.outcome = 'open') AS open_time,
+       count(v.in_stage) FILTER (WHERE v.outcome = 'open') AS open_visits,
+       count(*) FILTER (WHERE v.next_stage IS NOT NULL AND v.next_outcome <> 'lost'
+                          AND (v.next_order > v.pipeline_order OR v.next_order IS NULL OR v.pipeline_order IS NULL))
+           AS converted,
+       count(*) FILTER (WHERE v.current AND v.outcome = 'open' AND v.stalled_after_days IS NOT NULL
+                          AND v.in_stage > v.stalled_after_days * interval '1 day') AS stalled_deals
+FROM %s v
+GROUP BY v.pipeline, v.stage
+$q$, visits)
+$f$;
+COMMENT ON FUNCTION sales_kpi.stage_visit_totals_query(text) IS
+    'The query of sales_kpi.stage_visit_totals over the given relation of stage visits';
+
+-- The totals over the visits sales_kpi.stage_visits shows the caller,
+-- aggregated in the statement that reads them (stage_visits_plan(),
+-- 00_stage_visits.sql): the visits are summed as they are read from the
+-- store instead of being returned one by one first (a manager of 10's
+-- 152,239 visits at 1M deals).
+CREATE FUNCTION sales_kpi.stage_visit_totals_rows()
+RETURNS TABLE (pipeline text, stage text, label text, pipeline_order integer, entered bigint,
+               deals_entered bigint, in_stage_now bigint, moved_on bigint, lost_from_stage bigint,
+               open_time interval, open_visits bigint, converted bigint, stalled_deals bigint)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+SET enable_nestloop = off
+ROWS 20
+AS $$
+DECLARE
+    p record;
+BEGIN
+    SELECT * INTO p FROM sales_kpi.stage_visits_plan(NULL);
+    RETURN QUERY EXECUTE sales_kpi.stage_visit_totals_query('(' || p.query_text || ')') USING p.changed, p.one_rep, NULL::text[];
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.stage_visit_totals_rows() IS
+    'The rows of sales_kpi.stage_visit_totals: the totals of the stage visits the caller sees, aggregated as they are read';
+
+CREATE OR REPLACE VIEW sales_kpi.stage_visit_totals WITH (security_invoker = true) AS
+SELECT * FROM sales_kpi.stage_visit_totals_rows();
 
 ALTER TABLE sales_kpi.stage_visits_store ADD COLUMN rep_id text;
 CREATE INDEX stage_visits_store_rep_id ON sales_kpi.stage_visits_store (rep_id);

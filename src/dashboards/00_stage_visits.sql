@@ -104,22 +104,18 @@ AS 'MODULE_PATHNAME', 'stage_visits_rows_support' LANGUAGE C STRICT PARALLEL SAF
 COMMENT ON FUNCTION sales_kpi.stage_visits_rows_support(internal) IS
     'Planner support for sales_kpi.stage_visits_of(): estimates its rows as the visits the statistics know of, or of the deals it is given';
 
--- (enable_nestloop off: the planner, estimating a few rows for the deals
--- computed, joins each visit to its deal's end one pair at a time -- 8
--- million comparisons, 1 s, for a manager's 2,000 deals of several reps)
-CREATE FUNCTION sales_kpi.stage_visits_of(deals text[])
-RETURNS SETOF sales_kpi.stage_visits_computed
+-- The query stage_visits_of() runs and its parameters ($1 changed, $2
+-- one_rep, $3 the deals asked for): what stage_visit_totals_rows()
+-- aggregates in the same statement (stage_analysis.sql).
+CREATE FUNCTION sales_kpi.stage_visits_plan(deals text[], OUT query_text text, OUT changed text[], OUT one_rep text[])
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
-SET enable_nestloop = off
-SUPPORT sales_kpi.stage_visits_rows_support
 AS $$
 DECLARE
-    changed text[];
-    one_rep text[] := '{}';
     use_store boolean := false;
     computed text;
 BEGIN
+    one_rep := '{}';
     IF sales_kpi.stores_readable(ARRAY['sales_kpi.stage_visits_store', 'sales_kpi.stage_visit_reps_store',
                                        'sales_kpi.stage_visits_by_rep_store']::regclass[]) THEN
         -- (a statement of its own: calling a function takes the privilege
@@ -127,7 +123,7 @@ BEGIN
         use_store := sales_kpi.deal_state_store_current();
     END IF;
     IF NOT use_store AND deals IS NULL THEN
-        RETURN QUERY SELECT * FROM sales_kpi.stage_visits_computed;
+        query_text := 'SELECT * FROM sales_kpi.stage_visits_computed';
         RETURN;
     END IF;
     -- the view's own query over the versions of the deals $1 (a filter on
@@ -138,7 +134,8 @@ BEGIN
                                            '(SELECT * FROM sales_kpi.deal_stage_history WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))']);
     IF NOT use_store THEN
         -- (a query naming no store, which the role may not read)
-        RETURN QUERY EXECUTE computed USING deals;
+        query_text := computed;
+        changed := deals;
         RETURN;
     END IF;
     -- the deals written since the refresh
@@ -167,7 +164,7 @@ BEGIN
     -- read whole; else through its deal_id index.  With no deal to compute,
     -- as right after a refresh, neither the anti-join nor the computation:
     -- a manager of 10's 152,239 visits at 1M deals, 176 -> 155 ms.)
-    RETURN QUERY EXECUTE
+    query_text :=
         'SELECT s.deal_id, s.entered_at, s.pipeline, s.stage, s.label, s.pipeline_order, s.stalled_after_days,
                 s.in_stage, s.next_stage, s.current, s.outcome, s.next_outcome, s.next_order, s.first_visit, s.as_of
          FROM sales_kpi.stage_visits_store s
@@ -182,8 +179,27 @@ BEGIN
          WHERE p.deal_id OPERATOR(pg_catalog.=) ANY ($2)'
         || CASE WHEN changed OPERATOR(pg_catalog.=) '{}' THEN '' ELSE '
          UNION ALL
-         SELECT v.* FROM (' || computed || ') v' END
-    USING changed, one_rep, deals;
+         SELECT v.* FROM (' || computed || ') v' END;
+END
+$$;
+COMMENT ON FUNCTION sales_kpi.stage_visits_plan(text[]) IS
+    'The query sales_kpi.stage_visits_of() runs for the caller and its parameters: the deals to compute ($1), those of several reps read as one rep''s ($2), the deals asked for ($3)';
+
+-- (enable_nestloop off: the planner, estimating a few rows for the deals
+-- computed, joins each visit to its deal's end one pair at a time -- 8
+-- million comparisons, 1 s, for a manager's 2,000 deals of several reps)
+CREATE FUNCTION sales_kpi.stage_visits_of(deals text[])
+RETURNS SETOF sales_kpi.stage_visits_computed
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+SET enable_nestloop = off
+SUPPORT sales_kpi.stage_visits_rows_support
+AS $$
+DECLARE
+    p record;
+BEGIN
+    SELECT * INTO p FROM sales_kpi.stage_visits_plan(deals);
+    RETURN QUERY EXECUTE p.query_text USING p.changed, p.one_rep, deals;
 END
 $$;
 COMMENT ON FUNCTION sales_kpi.stage_visits_of(text[]) IS

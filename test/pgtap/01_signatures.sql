@@ -97,7 +97,7 @@ SELECT is_empty($$
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'sales_kpi'
   WHERE p.proparallel <> 's' AND p.prorettype <> 'trigger'::regtype
-    AND p.proname NOT IN ($$ || :'writers' || $$, 'deal_state_rows', 'stage_visits_of', 'stage_visits_rows', 'twin_kept', 'kpi_summary_company_of_twin', 'kpi_summary_company_kept', 'customer_cohorts_company_of_twin', 'customer_cohorts_company_kept') $$,
+    AND p.proname NOT IN ($$ || :'writers' || $$, 'deal_state_rows', 'stage_visits_of', 'stage_visits_plan', 'stage_visits_rows', 'stage_visit_totals_rows', 'twin_kept', 'kpi_summary_company_of_twin', 'kpi_summary_company_kept', 'customer_cohorts_company_of_twin', 'customer_cohorts_company_kept') $$,
   'every function and aggregate is PARALLEL SAFE, but for the refresh, scheduling, sync, security, grant and trigger functions and the live views'' readers of the refresh''s results');
 -- deal_state's and stage_visits' rows come from function scans, which run
 -- once in each process that runs them: PARALLEL RESTRICTED keeps them in
