@@ -610,21 +610,16 @@ DO $$
 BEGIN
     EXECUTE 'CREATE MATERIALIZED VIEW sales_kpi.leaderboard_mv AS '
             || sales_kpi.twin_query('sales_kpi.leaderboard'::regclass);
-END
-$$;
-CREATE UNIQUE INDEX leaderboard_mv_key ON sales_kpi.leaderboard_mv (level, entity_id) NULLS NOT DISTINCT;
-COMMENT ON MATERIALIZED VIEW sales_kpi.leaderboard_mv IS 'Snapshot of sales_kpi.leaderboard (no row-level security)';
-
-DO $$
-BEGIN
     EXECUTE 'CREATE MATERIALIZED VIEW sales_kpi.kpi_summary_periods_mv AS '
             || sales_kpi.twin_query('sales_kpi.kpi_summary_periods'::regclass);
     EXECUTE 'CREATE MATERIALIZED VIEW sales_kpi.kpi_summary_mv AS '
             || sales_kpi.twin_query('sales_kpi.kpi_summary'::regclass);
 END
 $$;
+CREATE UNIQUE INDEX leaderboard_mv_key ON sales_kpi.leaderboard_mv (level, entity_id) NULLS NOT DISTINCT;
 CREATE UNIQUE INDEX kpi_summary_periods_mv_key ON sales_kpi.kpi_summary_periods_mv (grain, period_start) NULLS NOT DISTINCT;
 CREATE UNIQUE INDEX kpi_summary_mv_key ON sales_kpi.kpi_summary_mv (grain, period_start) NULLS NOT DISTINCT;
+COMMENT ON MATERIALIZED VIEW sales_kpi.leaderboard_mv IS 'Snapshot of sales_kpi.leaderboard (no row-level security)';
 DO $$
 BEGIN
     EXECUTE 'CREATE VIEW sales_kpi.kpi_values_of_twins WITH (security_invoker = true) AS '
