@@ -76,3 +76,65 @@ FROM (SELECT c % 5000 AS g, clv(c, a, t) AS b, clv('customer-' || lpad(c::text, 
 DROP TABLE many;
 
 DROP TABLE purchases;
+
+-- Every digit against the exact fraction computed in numeric, over 3,000
+-- groups of 1 to 30 customers: amounts of 0 to 4 decimals, refunds,
+-- sums of 10^12 and more, and ties at the 9th decimal (a single customer
+-- within a year is worth their sum, so 0.000000005 rounds half away from
+-- zero to 0.00000001).  CLV is
+--   sum(amount) * sum_c(F_c) * sum_c(tenure_c)
+--   / (purchases * 2^60 * customers^2 * usecs_per_year)
+-- with tenure_c in microseconds (at least a year of 365.25 days) and F_c
+-- = purchases_c * usecs_per_year / tenure_c in units of 2^-60, rounded
+-- half up; the quotient is rounded once, half away from zero, to 8
+-- decimal places.
+CREATE TEMP TABLE clv_rows AS
+SELECT g, c, a, t
+FROM (SELECT i % 3000 AS g,
+             (i * 7919) % (1 + (i % 3000) % 30) AS c,
+             CASE (i % 3000) % 6
+                 WHEN 0 THEN ((i * 37) % 100000) / 100.0
+                 WHEN 1 THEN ((i * 53) % 10000000) / 10000.0
+                 WHEN 2 THEN (i * 31) % 1000
+                 WHEN 3 THEN -((i * 17) % 10000) / 100.0
+                 WHEN 4 THEN ((i::bigint * 104729 * 1000003) % 1000000000000000) / 100.0
+                 ELSE ((i * 7) % 1000) / 1000.0
+             END AS a,
+             timestamptz '2021-01-01' + ((i * 7907) % 2000000) * interval '1 minute'
+                 + ((i * 13) % 1000000) * interval '1 microsecond' AS t
+      FROM generate_series(1, 60000) AS i) AS r
+UNION ALL
+SELECT 3000 + k, 1, v, timestamptz '2024-01-01'
+FROM unnest(ARRAY[0.000000005, -0.000000005, 0.000000015, 0.0000000050000001,
+                  0.0000000049999999, 12345678.123456785]) WITH ORDINALITY AS u(v, k);
+WITH per_customer AS (
+    SELECT g, c, count(*) AS p,
+           greatest(((extract(epoch FROM max(t)) - extract(epoch FROM min(t))) * 1000000),
+                    31557600000000) AS tenure
+    FROM clv_rows GROUP BY g, c
+), sums AS (
+    SELECT g, count(*) AS customers, sum(p) AS purchases, sum(tenure) AS tenures,
+           sum(div(p::numeric * 31557600000000 * 1152921504606846976 + div(tenure, 2), tenure)) AS freq
+    FROM per_customer GROUP BY g
+), fraction AS (
+    SELECT s.g, sign(a.total) AS sign,
+           abs(a.total) * s.freq * s.tenures * 100000000 AS num,
+           s.purchases * 1152921504606846976 * s.customers * s.customers * 31557600000000 AS den
+    FROM sums s JOIN (SELECT g, sum(a) AS total FROM clv_rows GROUP BY g) a USING (g)
+), reference AS (
+    SELECT g, trim_scale(sign * (div(num, den) + CASE WHEN 2 * mod(num, den) >= den THEN 1 ELSE 0 END)
+                         * 0.00000001) AS clv
+    FROM fraction
+), computed AS (
+    SELECT g, clv(c, a, t) AS by_bigint, clv('c' || c, a, t) AS by_text
+    FROM clv_rows GROUP BY g
+)
+SELECT count(*) AS groups,
+       count(*) FILTER (WHERE abs(r.clv) >= 1e9) AS above_a_billion,
+       count(*) FILTER (WHERE r.clv < 0) AS negative,
+       count(*) FILTER (WHERE r.clv = 0) AS zero,
+       count(*) FILTER (WHERE k.by_bigint::text IS DISTINCT FROM r.clv::text) AS bigint_differing,
+       count(*) FILTER (WHERE k.by_text::text IS DISTINCT FROM r.clv::text) AS text_differing
+FROM reference r JOIN computed k USING (g);
+SELECT g - 3000 AS tie, clv(c, a, t) FROM clv_rows WHERE g > 3000 GROUP BY g ORDER BY g;
+DROP TABLE clv_rows;

@@ -28,13 +28,17 @@
  *	  (tenures as 128-bit microseconds); each customer's purchases_c /
  *	  tenure_c is rounded once to a multiple of 2^-60 (about 10^-18) and
  *	  these are summed exactly in 128-bit fixed point; V * F * L is then one
- *	  exact numeric fraction of those sums, rounded once.  Integer sums do
+ *	  exact fraction of those sums, rounded once (in long double where its
+ *	  error bound settles the rounding, else in numeric).  Integer sums do
  *	  not depend on the order in which customers are met, so serial,
  *	  parallel and sharded plans give the same digits.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+
+#include <float.h>
+#include <math.h>
 
 #include "clv.h"
 #include "miscadmin.h"
@@ -630,6 +634,107 @@ clv_sum_one(const ClvCustomer *c, void *arg)
 }
 
 /*
+ * The quotient below in long double arithmetic, where that settles its
+ * rounding; false leaves it to the exact numeric arithmetic.
+ *
+ * The amounts' sum is read as an integer of at most 64 bits and its decimal
+ * scale.  With a 64-bit significand (x86-64's long double, or wider) the
+ * quotient, scaled by 10^8, comes out of at most nine roundings, each off
+ * by at most 2^-64 of its value; below 2^56 it is thus within 2^56 * 10 *
+ * 2^-64 < 0.04 of the exact one.  When its fraction is more than 1/16 away
+ * from one half, rounding it half away from zero gives the exact rounding's
+ * integer.  Otherwise (a tie, or nearly), or for larger sums, the exact
+ * path decides.  The result is built from its digits, so it is the same
+ * numeric, display scale included, as numeric_div_round() returns.
+ */
+static bool
+clv_result_fast(const ClvSums *sums, Datum total_amount, int64 purchases, Datum *result)
+{
+#if LDBL_MANT_DIG >= 64
+	char	   *digits = DatumGetCString(DirectFunctionCall1(numeric_out, total_amount));
+	const char *p = digits;
+	bool		negative = false;
+	uint64		amount = 0;
+	int			scale = -1;		/* digits after the point, once one is met */
+	long double num;
+	long double den;
+	long double q;
+	long double whole;
+	long double frac;
+	uint64		qi;
+	int			out_scale = 8;
+	uint64		pow10 = 1;
+	char		buf[64];
+
+	if (*p == '-')
+	{
+		negative = true;
+		p++;
+	}
+	for (; *p != '\0'; p++)
+	{
+		if (*p == '.' && scale < 0)
+		{
+			scale = 0;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || amount > (PG_UINT64_MAX - 9) / 10)
+			return false;
+		amount = amount * 10 + (uint64) (*p - '0');
+		if (scale >= 0)
+			scale++;
+	}
+	if (scale < 0)
+		scale = 0;
+	if (scale > 18)
+		return false;
+
+	/* amount * 10^(8 - scale) * freq_fixed * tenure_usecs / (the rest) */
+	num = (long double) amount * (long double) sums->freq_fixed;
+	num *= (long double) sums->tenure_usecs;
+	den = ldexpl((long double) purchases, CLV_FRAC_BITS);
+	den *= (long double) sums->customers * (long double) sums->customers;
+	den *= (long double) USECS_PER_YEAR;
+	for (int i = scale; i < 8; i++)
+		pow10 *= 10;
+	for (int i = 8; i < scale; i++)
+		pow10 *= 10;
+	if (scale <= 8)
+		num *= (long double) pow10;
+	else
+		den *= (long double) pow10;
+	q = num / den;
+	if (!(q < ldexpl(1.0L, 56)))
+		return false;
+	whole = floorl(q);
+	frac = q - whole;
+	if (fabsl(frac - 0.5L) <= 0.0625L)
+		return false;
+	qi = (uint64) whole + (frac > 0.5L ? 1 : 0);
+
+	/* qi * 10^-8, trailing zeros dropped */
+	while (out_scale > 0 && qi % 10 == 0)
+	{
+		qi /= 10;
+		out_scale--;
+	}
+	pow10 = 1;
+	for (int i = 0; i < out_scale; i++)
+		pow10 *= 10;
+	if (out_scale == 0)
+		snprintf(buf, sizeof(buf), "%s" UINT64_FORMAT, negative && qi != 0 ? "-" : "", qi);
+	else
+		snprintf(buf, sizeof(buf), "%s" UINT64_FORMAT ".%0*" INT64_MODIFIER "u",
+				 negative ? "-" : "", qi / pow10, out_scale, qi % pow10);
+	*result = DirectFunctionCall3(numeric_in, CStringGetDatum(buf),
+								  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	return true;
+#else
+	return false;
+#endif
+}
+
+/*
  * V * F * L (see the file header) as one fraction of exact sums,
  *
  *	   amounts * freq_fixed * tenure_usecs
@@ -640,10 +745,14 @@ clv_sum_one(const ClvCustomer *c, void *arg)
 Datum
 clv_sums_result(const ClvSums *sums, Datum total_amount, int64 purchases)
 {
-	Datum		customers = int64_to_numeric_datum((int64) sums->customers);
+	Datum		customers;
 	Datum		num;
 	Datum		den;
+	Datum		fast;
 
+	if (clv_result_fast(sums, total_amount, purchases, &fast))
+		return fast;
+	customers = int64_to_numeric_datum((int64) sums->customers);
 	num = DirectFunctionCall2(numeric_mul, total_amount, int128_to_numeric_datum((int128) sums->freq_fixed));
 	num = DirectFunctionCall2(numeric_mul, num, int128_to_numeric_datum((int128) sums->tenure_usecs));
 	den = DirectFunctionCall2(numeric_mul, int64_to_numeric_datum(purchases),
