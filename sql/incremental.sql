@@ -98,8 +98,10 @@ $$;
 -- deal_state, deal_state_quarter_open and stage_visits (the stores where current, the
 -- deals written since computed) against deal_state_computed and
 -- deal_state_quarter_open_computed (every deal from its versions), and
--- stage_visits_of() over some deals -- a third of them, every deal written
--- since and one that does not exist -- against their computed visits:
+-- stage_visits_of() over some deals -- a third of them (of those recorded
+-- and of those with no recorded version, as after the history's TRUNCATE
+-- below), every deal written since and one that does not exist -- against
+-- their computed visits:
 -- whether the store stood in, the deals written since the refresh, whether
 -- those deals have visits, rows differing.
 CREATE FUNCTION pg_temp.live_state()
@@ -109,6 +111,7 @@ LANGUAGE sql AS $$
     WITH subset AS (
         SELECT array_agg(x.deal_id) AS deals
         FROM (SELECT h.deal_id FROM sales_kpi.deal_history h WHERE abs(hashtext(h.deal_id)) % 3 = 0
+              UNION SELECT d.deal_id FROM sales_kpi.deals d WHERE abs(hashtext(d.deal_id)) % 3 = 0
               UNION SELECT c.deal_id FROM sales_kpi.dashboard_changes c WHERE c.deal_id IS NOT NULL
               UNION SELECT 'no such deal') x
     ),

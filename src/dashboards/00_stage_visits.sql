@@ -113,6 +113,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     use_store boolean := false;
+    versions text;
     computed text;
 BEGIN
     one_rep := '{}';
@@ -127,11 +128,20 @@ BEGIN
         RETURN;
     END IF;
     -- the view's own query over the versions of the deals $1 (a filter on
-    -- the view would not reach the per-deal ends it joins)
+    -- the view would not reach the per-deal ends it joins), the versions'
+    -- own query over those deals' rows: a filter on deal_versions would not
+    -- reach the history its deals never recorded are looked up in, which
+    -- (nested loops off, below) a manager's 186,000 versions were hashed for
+    versions := sales_kpi.view_query('sales_kpi.deal_versions',
+                                     ARRAY['sales_kpi.deal_history', 'sales_kpi.deals'],
+                                     ARRAY['(SELECT * FROM sales_kpi.deal_history WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))',
+                                           '(SELECT * FROM sales_kpi.deals WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))']);
     computed := sales_kpi.view_query('sales_kpi.stage_visits_computed',
                                      ARRAY['sales_kpi.deal_versions', 'sales_kpi.deal_stage_history'],
-                                     ARRAY['(SELECT * FROM sales_kpi.deal_versions WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))',
-                                           '(SELECT * FROM sales_kpi.deal_stage_history WHERE deal_id OPERATOR(pg_catalog.=) ANY ($1))']);
+                                     ARRAY['(' || versions || ')',
+                                           '(' || sales_kpi.view_query('sales_kpi.deal_stage_history',
+                                                                       ARRAY['sales_kpi.deal_versions'],
+                                                                       ARRAY['(' || versions || ')']) || ')']);
     IF NOT use_store THEN
         -- (a query naming no store, which the role may not read)
         query_text := computed;
