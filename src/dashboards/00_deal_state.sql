@@ -118,6 +118,7 @@ SUPPORT sales_kpi.deal_state_rows_support
 AS $$
 DECLARE
     changed text[];
+    versions text;
     use_store boolean := false;
     store constant regclass := CASE WHEN quarter_open THEN 'sales_kpi.deal_state_quarter_open_store'
                                     ELSE 'sales_kpi.deal_state_store' END;
@@ -143,11 +144,21 @@ BEGIN
         RETURN QUERY EXECUTE format('SELECT * FROM %s', store);
         RETURN;
     END IF;
+    -- The deals written since, computed by the view's own query over their
+    -- versions alone, which are found by joining the list (distinct deals)
+    -- rather than filtered by it: the planner would AND a filter's index
+    -- scan with one over every version of the role's reps (the policy's
+    -- index), 14 of a manager of 10's 17 ms for 399 deals at 1M deals.
+    versions := sales_kpi.view_query(
+        'sales_kpi.deal_versions', ARRAY['sales_kpi.deal_history', 'sales_kpi.deals'],
+        ARRAY['(SELECT h.* FROM unnest($1) AS x(deal_id) JOIN sales_kpi.deal_history h ON h.deal_id OPERATOR(pg_catalog.=) x.deal_id)',
+              '(SELECT d.* FROM unnest($1) AS x(deal_id) JOIN sales_kpi.deals d ON d.deal_id OPERATOR(pg_catalog.=) x.deal_id)']);
     RETURN QUERY EXECUTE format(
         'SELECT s.* FROM %s s
          WHERE NOT EXISTS (SELECT FROM unnest($1) AS x(deal_id) WHERE x.deal_id OPERATOR(pg_catalog.=) s.deal_id)
          UNION ALL
-         SELECT d.* FROM %s d WHERE d.deal_id OPERATOR(pg_catalog.=) ANY ($1)', store, computed)
+         SELECT d.* FROM (%s) d', store,
+        sales_kpi.view_query(computed, ARRAY['sales_kpi.deal_versions'], ARRAY['(' || versions || ')']))
     USING changed;
 END
 $$;
