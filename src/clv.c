@@ -651,7 +651,7 @@ static bool
 clv_result_fast(const ClvSums *sums, Datum total_amount, int64 purchases, Datum *result)
 {
 #if LDBL_MANT_DIG >= 64
-	char	   *digits = DatumGetCString(DirectFunctionCall1(numeric_out, total_amount));
+	char	   *digits = numeric_text(total_amount);
 	const char *p = digits;
 	bool		negative = false;
 	uint64		amount = 0;
@@ -695,9 +695,7 @@ clv_result_fast(const ClvSums *sums, Datum total_amount, int64 purchases, Datum 
 	den = ldexpl((long double) purchases, CLV_FRAC_BITS);
 	den *= (long double) sums->customers * (long double) sums->customers;
 	den *= (long double) USECS_PER_YEAR;
-	for (int i = scale; i < 8; i++)
-		pow10 *= 10;
-	for (int i = 8; i < scale; i++)
+	for (int i = 0; i < abs(8 - scale); i++)
 		pow10 *= 10;
 	if (scale <= 8)
 		num *= (long double) pow10;

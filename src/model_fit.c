@@ -591,7 +591,7 @@ value_index(const Lik *L, double v)
 }
 
 static void
-lik_index_values(Lik *L)
+bgnbd_prepare(Lik *L)
 {
 	FitState   *s = L->s;
 	int64		n = 0;
@@ -618,10 +618,28 @@ lik_index_values(Lik *L)
 	}
 }
 
+/*
+ * Gamma-Gamma: the logs that do not move with the parameters, of each
+ * distinct x and of each triple's mean spend (tx here), once per fit.
+ */
+static void
+gamma_gamma_prepare(Lik *L)
+{
+	FitState   *s = L->s;
+
+	L->cx = palloc(sizeof(double) * L->nx);
+	for (int i = 0; i < L->nx; i++)
+		L->cx[i] = log((double) L->xs[i]);
+	L->logm = palloc(sizeof(double) * s->n);
+	for (int64 i = 0; i < s->n; i++)
+		L->logm[i] = log(s->t[i].tx);
+}
+
 /* Fit: the parameters and the log-likelihood, as a row of the result type. */
 static Datum
 fit_result(FunctionCallInfo fcinfo, FitState *s, int ndim,
-		   double (*loglik) (Lik *L, const double *params), const char *fit)
+		   double (*loglik) (Lik *L, const double *params), void (*prepare) (Lik *L),
+		   const char *fit)
 {
 	Lik			L;
 	double		p[MAXDIM] = {0, 0, 0, 0};
@@ -638,21 +656,10 @@ fit_result(FunctionCallInfo fcinfo, FitState *s, int ndim,
 	L.xs = palloc(sizeof(int32) * s->n);
 	L.ax = palloc(sizeof(double) * s->n);
 	L.bx = palloc(sizeof(double) * s->n);
-	L.cx = palloc(sizeof(double) * s->n);
 	for (int64 i = 0; i < s->n; i++)
 		if (L.nx == 0 || L.xs[L.nx - 1] != s->t[i].x)
-		{
-			L.xs[L.nx] = s->t[i].x;
-			L.cx[L.nx++] = log((double) s->t[i].x);
-		}
-	if (loglik == bgnbd_loglik)
-		lik_index_values(&L);
-	else
-	{
-		L.logm = palloc(sizeof(double) * s->n);
-		for (int64 i = 0; i < s->n; i++)
-			L.logm[i] = log(s->t[i].tx);
-	}
+			L.xs[L.nx++] = s->t[i].x;
+	prepare(&L);
 	f = nelder_mead(&L, p, fit);
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
@@ -674,7 +681,7 @@ bgnbd_fit_final(PG_FUNCTION_ARGS)
 	/* fewer customers than parameters: undefined */
 	if (s == NULL || s->customers < 4)
 		PG_RETURN_NULL();
-	PG_RETURN_DATUM(fit_result(fcinfo, s, 4, bgnbd_loglik, "bgnbd_fit"));
+	PG_RETURN_DATUM(fit_result(fcinfo, s, 4, bgnbd_loglik, bgnbd_prepare, "bgnbd_fit"));
 }
 
 PG_FUNCTION_INFO_V1(gamma_gamma_fit_final);
@@ -686,5 +693,5 @@ gamma_gamma_fit_final(PG_FUNCTION_ARGS)
 	/* fewer repeat buyers than parameters (none at all included): undefined */
 	if (s == NULL || s->customers < 3)
 		PG_RETURN_NULL();
-	PG_RETURN_DATUM(fit_result(fcinfo, s, 3, gamma_gamma_loglik, "gamma_gamma_fit"));
+	PG_RETURN_DATUM(fit_result(fcinfo, s, 3, gamma_gamma_loglik, gamma_gamma_prepare, "gamma_gamma_fit"));
 }
